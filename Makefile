@@ -1,0 +1,108 @@
+# posta — GNU make.  See INSTALL.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+SPOOLDIR ?= /var/spool/posta
+DESTDIR ?=
+QUEUE_GROUP ?= postaq
+INSTALL ?= install
+
+# make run
+RUNDIR ?= $(CURDIR)/run
+SMTP_PORT ?= 2525
+SUBMISSION_PORT ?= 2587
+SMTPS_PORT ?= 2465
+POP3_PORT ?= 2110
+POP3S_PORT ?= 2995
+IMAP_PORT ?= 2143
+IMAPS_PORT ?= 2993
+
+PKGS = libbsd-overlay ldns libtls libcrypt libmagic
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN = -Wall -Wextra -Werror -Wno-unused-parameter
+DEFS = -D_GNU_SOURCE -DPOSTA_CONF='"$(SYSCONFDIR)/posta/posta.conf"' \
+	-DPOSTA_SBINDIR='"$(SBINDIR)"' -DPOSTA_SPOOLDIR='"$(SPOOLDIR)"'
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ifeq ($(SANITIZE),1)
+CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS = $(WARN) $(DEFS) -Ilib $(PKG_CFLAGS) $(CFLAGS)
+LIBS = -Wl,--as-needed $(PKG_LIBS)
+
+B = build
+# A program is a folder under cmd/; its installed name is posta-<folder>,
+# except the two shell tools.
+CMDS := $(notdir $(wildcard cmd/*))
+progname = $(if $(filter mxlookup mime-encode,$(1)),$(1),posta-$(1))
+PROGS := $(foreach c,$(CMDS),bin/$(call progname,$(c)))
+USERPROGS := $(filter bin/mxlookup bin/mime-encode,$(PROGS))
+SBINPROGS := $(filter-out $(USERPROGS),$(PROGS))
+
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+all: $(PROGS)
+
+$(B)/%.o: %.c $(wildcard lib/*.h lib/*.def) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"; $(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libposta.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+define prog_rule
+bin/$(call progname,$(1)): $(patsubst %.c,$(B)/%.o,$(wildcard cmd/$(1)/*.c)) $(B)/libposta.a
+	@mkdir -p bin
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS)
+endef
+$(foreach c,$(CMDS),$(eval $(call prog_rule,$(c))))
+
+$(B)/tests/%: tests/unit/%.c $(B)/libposta.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(B)/libposta.a $(LIBS) $$(pkg-config --libs cmocka)
+
+deps-check:
+	@sh tests/helpers/deps.sh check
+deps-run:
+	@sh tests/helpers/deps.sh run
+
+units: $(UNIT_BIN)
+
+# make check: unit tests, bats tests, man page lint.  tests/run prints
+# the closing "N passed, N failed" line.
+check: deps-check
+	$(MAKE) all units
+	sh tests/run $(UNIT_BIN)
+
+lint-man:
+	mandoc -Tlint -Wwarning man/*
+
+run: deps-run all
+	RUNDIR='$(RUNDIR)' SMTP_PORT=$(SMTP_PORT) SUBMISSION_PORT=$(SUBMISSION_PORT) \
+	SMTPS_PORT=$(SMTPS_PORT) POP3_PORT=$(POP3_PORT) POP3S_PORT=$(POP3S_PORT) \
+	IMAP_PORT=$(IMAP_PORT) IMAPS_PORT=$(IMAPS_PORT) sh etc/run.sh
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	for p in $(SBINPROGS); do $(INSTALL) -m 755 $$p $(DESTDIR)$(SBINDIR)/; done
+	for p in $(USERPROGS); do $(INSTALL) -m 755 $$p $(DESTDIR)$(BINDIR)/; done
+	chgrp $(QUEUE_GROUP) $(DESTDIR)$(SBINDIR)/posta-enqueue && \
+		chmod 2755 $(DESTDIR)$(SBINDIR)/posta-enqueue || \
+		echo "warning: group $(QUEUE_GROUP) missing: posta-enqueue not set-group-ID" >&2
+	ln -sf posta-sendmail $(DESTDIR)$(SBINDIR)/sendmail
+	ln -sf posta-sendmail $(DESTDIR)$(BINDIR)/mailq
+	for m in man/*.[158]; do s=$${m##*.}; $(INSTALL) -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+clean:
+	rm -rf $(B) bin
+
+.PHONY: all check units run install clean deps-check deps-run lint-man

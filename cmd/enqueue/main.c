@@ -1,0 +1,245 @@
+/*
+ * posta-enqueue: the only writer of the queue.  Message on fd 0,
+ * envelope on fd 1, the exit status is the answer; see posta-enqueue(8)
+ * and posta-queue(5).
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "log.h"
+#include "queue.h"
+
+static char	 tmppath[PATH_MAX];
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: posta-enqueue [-v] [-C file]\n");
+	exit(EX_USAGE);
+}
+
+/* Remove the half-written file and leave with status. */
+static void __attribute__((noreturn))
+give_up(int status)
+{
+	if (tmppath[0] != '\0')
+		unlink(tmppath);
+	exit(status);
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t	 w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Status for a failed write or sync: everything is worth a retry. */
+static int
+io_status(void)
+{
+	return EX_TEMPFAIL;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct qenv	 env;
+	struct buf	 envtext = BUF_INIT, path = BUF_INIT, stored = BUF_INIT;
+	char		 id[QUEUE_IDLEN], hdr[QUEUE_HDRLEN + 1], err[512];
+	char		 chunk[65536];
+	const char	*cflag = NULL, *qdir;
+	long long	 limit, msglen = 0;
+	size_t		 envmax;
+	ssize_t		 n;
+	struct stat	 st;
+	int		 ch, fd, dfd, verbose = 0, tries;
+
+	while ((ch = getopt(argc, argv, "C:v")) != -1) {
+		switch (ch) {
+		case 'C':
+			cflag = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 0)
+		usage();
+
+	log_init("posta-enqueue", 0, verbose);
+	/* Set-group-ID: only the system's own configuration is trusted. */
+	if (getegid() != getgid() || geteuid() != getuid()) {
+		cflag = NULL;
+		unsetenv("POSTA_CONF");
+	}
+	conf_init(cflag);
+	signal(SIGPIPE, SIG_IGN);
+	qdir = conf_str(C_queue_dir);
+	limit = conf_num(C_message_size_limit);
+	umask(007);	/* the runner, in the queue group, rewrites states */
+
+	if (fstat(0, &st) == -1 || fstat(1, &st) == -1) {
+		log_warnx("message on fd 0 and envelope on fd 1 are required");
+		exit(EX_USAGE);
+	}
+
+	for (tries = 0;; tries++) {
+		queue_new_id(id);
+		if (queue_path(&path, qdir, "tmp", id) == -1 ||
+		    strlcpy(tmppath, path.s, sizeof(tmppath)) >= sizeof(tmppath)) {
+			log_warnx("queue path too long");
+			exit(EX_SOFTWARE);
+		}
+		fd = open(tmppath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
+		if (fd != -1)
+			break;
+		if (errno != EEXIST || tries > 100) {
+			log_warn("%s", tmppath);
+			tmppath[0] = '\0';
+			exit(errno == EACCES || errno == ENOENT ? EX_CANTCREAT :
+			    EX_TEMPFAIL);
+		}
+		usleep(1000);
+	}
+
+	/* header placeholder, then the message as it comes */
+	queue_header(hdr, 0);
+	if (write_all(fd, hdr, QUEUE_HDRLEN) == -1) {
+		log_warn("%s: write", id);
+		give_up(io_status());
+	}
+	for (;;) {
+		n = read(0, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			log_warn("%s: reading the message", id);
+			give_up(EX_TEMPFAIL);
+		}
+		if (n == 0)
+			break;
+		msglen += n;
+		if (limit > 0 && msglen > limit) {
+			log_warnx("%s: message larger than message_size_limit "
+			    "(%lld)", id, limit);
+			fprintf(stderr, "posta-enqueue: message too large\n");
+			give_up(EX_DATAERR);
+		}
+		if (write_all(fd, chunk, (size_t)n) == -1) {
+			log_warn("%s: write", id);
+			give_up(io_status());
+		}
+	}
+
+	/* the envelope: until EOF or an empty line */
+	envmax = (size_t)conf_num(C_enqueue_max_recipients) *
+	    ((size_t)conf_num(C_max_address_length) + 600) + 4096;
+	buf_init(&envtext, envmax);
+	for (;;) {
+		n = read(1, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			log_warn("%s: reading the envelope", id);
+			give_up(EX_TEMPFAIL);
+		}
+		if (n == 0)
+			break;
+		if (buf_add(&envtext, chunk, (size_t)n) == -1) {
+			log_warnx("%s: envelope too large", id);
+			fprintf(stderr, "posta-enqueue: envelope too large\n");
+			give_up(EX_DATAERR);
+		}
+		if ((envtext.len == 1 && envtext.s[0] == '\n') ||
+		    (envtext.len >= 2 && memcmp(envtext.s + envtext.len - 2,
+		    "\n\n", 2) == 0))
+			break;
+	}
+	if (queue_env_parse_input(envtext.s ? envtext.s : "", envtext.len,
+	    (size_t)conf_num(C_max_address_length),
+	    (size_t)conf_num(C_enqueue_max_recipients), &env, err,
+	    sizeof(err)) == -1) {
+		log_warnx("%s: refused: %s", id, err);
+		fprintf(stderr, "posta-enqueue: %s\n", err);
+		give_up(EX_DATAERR);
+	}
+	strlcpy(env.id, id, sizeof(env.id));
+	env.arrival = time(NULL);
+	if (queue_env_serialize(&env, &stored) == -1) {
+		log_warnx("%s: out of memory", id);
+		give_up(EX_TEMPFAIL);
+	}
+	queue_header(hdr, msglen);
+	if (write_all(fd, stored.s, stored.len) == -1 ||
+	    pwrite(fd, hdr, QUEUE_HDRLEN, 0) != QUEUE_HDRLEN) {
+		log_warn("%s: write", id);
+		give_up(io_status());
+	}
+	/* Durable before visible: sync 1 of 2. */
+	if (fdatasync(fd) == -1 || close(fd) == -1) {
+		log_warn("%s: sync", id);
+		give_up(io_status());
+	}
+	if (queue_path(&path, qdir, "queue", id) == -1 ||
+	    rename(tmppath, path.s) == -1) {
+		log_warn("%s: commit", id);
+		give_up(EX_TEMPFAIL);
+	}
+	tmppath[0] = '\0';
+	/* The rename must survive a crash too: sync 2 of 2. */
+	if (queue_path(&path, qdir, "queue", NULL) == -1 ||
+	    (dfd = open(path.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fsync(dfd) == -1) {
+		log_warn("%s: sync of the queue folder", id);
+		/* visible but maybe not durable: the caller must retry */
+		exit(EX_TEMPFAIL);
+	}
+	close(dfd);
+
+	log_info("%s: queued from=<%s> size=%lld nrcpt=%zu%s%s", id,
+	    env.sender, msglen, env.nrcpt, env.client ? " client=" : "",
+	    env.client ? env.client : "");
+	if (conf_bool(C_queue_trigger))
+		queue_trigger(qdir);
+
+	/* The ID for the caller: back on fd 1 when it is a socket. */
+	snprintf(chunk, sizeof(chunk), "%s\n", id);
+	if (fstat(1, &st) == 0 && S_ISSOCK(st.st_mode))
+		(void)write_all(1, chunk, strlen(chunk));
+	else
+		(void)write_all(2, chunk, strlen(chunk));
+	queue_env_free(&env);
+	buf_free(&envtext);
+	buf_free(&stored);
+	buf_free(&path);
+	return EX_OK;
+}

@@ -1,0 +1,170 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <tls.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "io.h"
+#include "tlsx.h"
+
+struct tls *
+tlsx_server(char *err, size_t errlen)
+{
+	struct tls_config	*cfg;
+	struct tls		*ctx;
+	uint32_t		 protos;
+	const char		*cert = conf_str(C_tls_cert_file);
+	const char		*key = conf_str(C_tls_key_file);
+
+	if (*cert == '\0' || *key == '\0') {
+		snprintf(err, errlen, "tls_cert_file and tls_key_file not set");
+		return NULL;
+	}
+	if ((cfg = tls_config_new()) == NULL) {
+		snprintf(err, errlen, "tls_config_new failed");
+		return NULL;
+	}
+	if (tls_config_parse_protocols(&protos, conf_str(C_tls_protocols)) ||
+	    tls_config_set_protocols(cfg, protos) ||
+	    tls_config_set_ciphers(cfg, conf_str(C_tls_ciphers)) ||
+	    tls_config_set_cert_file(cfg, cert) ||
+	    tls_config_set_key_file(cfg, key)) {
+		snprintf(err, errlen, "TLS settings: %s", tls_config_error(cfg));
+		tls_config_free(cfg);
+		return NULL;
+	}
+	if ((ctx = tls_server()) == NULL || tls_configure(ctx, cfg) == -1) {
+		snprintf(err, errlen, "TLS server: %s",
+		    ctx ? tls_error(ctx) : "tls_server failed");
+		tls_free(ctx);
+		tls_config_free(cfg);
+		return NULL;
+	}
+	/* the context keeps what it needs; the key copy is wiped here */
+	tls_config_free(cfg);
+	return ctx;
+}
+
+static int
+set_nonblock(int fd)
+{
+	int	 fl = fcntl(fd, F_GETFL);
+
+	return fl == -1 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static int
+handshake(struct io *io, struct tls *t, char *err, size_t errlen)
+{
+	struct pollfd	 pfd;
+	int		 r;
+
+	for (;;) {
+		r = tls_handshake(t);
+		if (r == 0)
+			return 0;
+		if (r != TLS_WANT_POLLIN && r != TLS_WANT_POLLOUT) {
+			snprintf(err, errlen, "TLS handshake: %s",
+			    tls_error(t) ? tls_error(t) : "failed");
+			return -1;
+		}
+		pfd.fd = r == TLS_WANT_POLLIN ? io->fd_in : io->fd_out;
+		pfd.events = r == TLS_WANT_POLLIN ? POLLIN : POLLOUT;
+		r = poll(&pfd, 1, io->timeout);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			snprintf(err, errlen, "TLS handshake: %s",
+			    r == 0 ? "timed out" : strerror(errno));
+			return -1;
+		}
+	}
+}
+
+int
+tlsx_accept(struct io *io, struct tls *server, char *err, size_t errlen)
+{
+	struct tls	*cctx = NULL;
+
+	io_flush(io);
+	io_discard_input(io);
+	if (set_nonblock(io->fd_in) == -1 || set_nonblock(io->fd_out) == -1) {
+		snprintf(err, errlen, "fcntl: %s", strerror(errno));
+		return -1;
+	}
+	if (tls_accept_fds(server, &cctx, io->fd_in, io->fd_out) == -1) {
+		snprintf(err, errlen, "TLS accept: %s", tls_error(server));
+		return -1;
+	}
+	if (handshake(io, cctx, err, errlen) == -1) {
+		tls_free(cctx);
+		return -1;
+	}
+	io_set_tls(io, cctx);
+	return 0;
+}
+
+int
+tlsx_connect(struct io *io, const char *servername, int verify, char *err,
+    size_t errlen)
+{
+	struct tls_config	*cfg;
+	struct tls		*ctx;
+	const char		*ca = conf_str(C_tls_ca_file);
+
+	io_flush(io);
+	io_discard_input(io);
+	if ((cfg = tls_config_new()) == NULL) {
+		snprintf(err, errlen, "tls_config_new failed");
+		return -1;
+	}
+	if (*ca != '\0' && tls_config_set_ca_file(cfg, ca) == -1) {
+		snprintf(err, errlen, "%s: %s", ca, tls_config_error(cfg));
+		tls_config_free(cfg);
+		return -1;
+	}
+	if (!verify) {
+		tls_config_insecure_noverifycert(cfg);
+		tls_config_insecure_noverifyname(cfg);
+	}
+	if ((ctx = tls_client()) == NULL || tls_configure(ctx, cfg) == -1 ||
+	    set_nonblock(io->fd_in) == -1 ||
+	    tls_connect_fds(ctx, io->fd_in, io->fd_out, servername) == -1) {
+		snprintf(err, errlen, "TLS client: %s",
+		    ctx ? tls_error(ctx) : "tls_client failed");
+		tls_free(ctx);
+		tls_config_free(cfg);
+		return -1;
+	}
+	tls_config_free(cfg);
+	if (handshake(io, ctx, err, errlen) == -1) {
+		tls_free(ctx);
+		return -1;
+	}
+	io_set_tls(io, ctx);
+	return 0;
+}
+
+const char *
+tlsx_describe(struct tls *t, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s with cipher %s (%d/%d bits)",
+	    tls_conn_version(t) ? tls_conn_version(t) : "TLS",
+	    tls_conn_cipher(t) ? tls_conn_cipher(t) : "unknown",
+	    tls_conn_cipher_strength(t), tls_conn_cipher_strength(t));
+	return out;
+}
+
+void
+tlsx_close(struct io *io)
+{
+	if (io->tls == NULL)
+		return;
+	io_flush(io);
+	(void)tls_close(io->tls);
+	tls_free(io->tls);
+	io->tls = NULL;
+}
