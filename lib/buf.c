@@ -147,8 +147,11 @@ buf_steal(struct buf *b)
 {
 	char	*s;
 
-	if (b->s == NULL && buf_reserve(b, 0) == -1)
-		return NULL;
+	if (b->s == NULL) {
+		if (buf_reserve(b, 0) == -1)
+			return NULL;
+		b->s[0] = '\0';
+	}
 	s = b->s;
 	b->s = NULL;
 	b->len = b->cap = 0;
