@@ -1,3 +1,7 @@
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <string.h>
 
@@ -142,13 +146,18 @@ valid_literal(const char *s, size_t len)
 	int	 parts = 0, digits = 0, val = 0;
 
 	if (len >= 5 && strncasecmp(s, "IPv6:", 5) == 0) {
+		struct in6_addr	 in6;
+
 		if (len - 5 >= sizeof(tmp) || len - 5 < 2)
 			return 0;
 		for (i = 5; i < len; i++)
 			if (!isxdigit((unsigned char)s[i]) && s[i] != ':' &&
 			    s[i] != '.')
 				return 0;
-		return 1;
+		/* RFC 5321 4.1.3 IPv6-addr: the forms inet_pton(3) reads */
+		memcpy(tmp, s + 5, len - 5);
+		tmp[len - 5] = '\0';
+		return inet_pton(AF_INET6, tmp, &in6) == 1;
 	}
 	for (i = 0; i < len; i++) {
 		if (isdigit((unsigned char)s[i])) {
