@@ -71,15 +71,50 @@ add_rcpt(struct qenv *e, size_t max_rcpt, char *err, size_t errlen)
 	return 0;
 }
 
+/* RFC 3461 4: hexchar digits are 0-9 and upper-case A-F */
+static int
+hexchar(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+}
+
 static int
 xtext_ok(const char *s)
 {
 	/* RFC 3461 4: xtext is printable ASCII but + and =, and +HH */
-	for (; *s; s++)
+	for (; *s; s++) {
 		if ((unsigned char)*s < 33 || (unsigned char)*s > 126 ||
 		    *s == '=')
 			return 0;
+		if (*s == '+') {
+			if (!hexchar(s[1]) || !hexchar(s[2]))
+				return 0;
+			s += 2;
+		}
+	}
 	return 1;
+}
+
+/* RFC 3461 4.1: "NEVER" or a list of SUCCESS, FAILURE, DELAY. */
+static int
+notify_ok(const char *s)
+{
+	const char	*e;
+	size_t		 n;
+
+	if (strcasecmp(s, "NEVER") == 0)
+		return 1;
+	for (;;) {
+		e = strchr(s, ',');
+		n = e ? (size_t)(e - s) : strlen(s);
+		if (!((n == 7 && strncasecmp(s, "SUCCESS", 7) == 0) ||
+		    (n == 7 && strncasecmp(s, "FAILURE", 7) == 0) ||
+		    (n == 5 && strncasecmp(s, "DELAY", 5) == 0)))
+			return 0;
+		if (e == NULL)
+			return 1;
+		s = e + 1;
+	}
 }
 
 static int
@@ -226,12 +261,14 @@ queue_env_parse_input(const char *s, size_t len, size_t max_addr,
 			    tok; tok = strtok_r(NULL, " ", &save)) {
 				if (strncasecmp(tok, "NOTIFY=", 7) == 0 &&
 				    !r->notify && strlen(tok + 7) < 32 &&
-				    xtext_ok(tok + 7)) {
+				    notify_ok(tok + 7)) {
 					if ((r->notify = strdup(tok + 7)) == NULL)
 						goto nomem;
 				} else if (strncasecmp(tok, "ORCPT=", 6) == 0 &&
 				    !r->orcpt && strlen(tok + 6) <= 500 &&
-				    strchr(tok + 6, ';') && xtext_ok(tok + 6)) {
+				    strchr(tok + 6, ';') != NULL &&
+				    strchr(tok + 6, ';') != tok + 6 &&
+				    xtext_ok(tok + 6)) {
 					if ((r->orcpt = strdup(tok + 6)) == NULL)
 						goto nomem;
 				} else {
