@@ -92,7 +92,8 @@ int
 table_match_ip(const struct table *t, const char *ip)
 {
 	unsigned char	 a[16], n[16];
-	char		 tmp[64], *slash;
+	char		 tmp[64], *slash, *end;
+	long		 lbits;
 	int		 fam, nfam, bits, max;
 	size_t		 i;
 
@@ -113,7 +114,14 @@ table_match_ip(const struct table *t, const char *ip)
 		bits = -1;
 		if ((slash = strchr(tmp, '/')) != NULL) {
 			*slash = '\0';
-			bits = atoi(slash + 1);
+			/* a malformed prefix length matches nothing, not all */
+			if (!isdigit((unsigned char)slash[1]))
+				continue;
+			errno = 0;
+			lbits = strtol(slash + 1, &end, 10);
+			if (errno || *end != '\0' || lbits > 128)
+				continue;
+			bits = (int)lbits;
 		}
 		if (inet_pton(AF_INET, tmp, n) == 1)
 			nfam = AF_INET;
@@ -124,7 +132,9 @@ table_match_ip(const struct table *t, const char *ip)
 		if (nfam != fam)
 			continue;
 		max = fam == AF_INET ? 32 : 128;
-		if (bits < 0 || bits > max)
+		if (bits > max)
+			continue;
+		if (bits < 0)
 			bits = max;
 		if (prefix_match(a, n, bits))
 			return 1;
