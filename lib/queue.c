@@ -95,26 +95,24 @@ xtext_ok(const char *s)
 	return 1;
 }
 
-/* RFC 3461 4.1: "NEVER" or a list of SUCCESS, FAILURE, DELAY. */
+/* RFC 3461 4.1: "NEVER", or a list of SUCCESS, FAILURE and DELAY. */
 static int
-notify_ok(const char *s)
+notify_ok(const char *v)
 {
-	const char	*e;
-	size_t		 n;
+	char	 tmp[32], *p, *save = NULL;
+	int	 n = 0;
 
-	if (strcasecmp(s, "NEVER") == 0)
+	if (strcasecmp(v, "NEVER") == 0)
 		return 1;
-	for (;;) {
-		e = strchr(s, ',');
-		n = e ? (size_t)(e - s) : strlen(s);
-		if (!((n == 7 && strncasecmp(s, "SUCCESS", 7) == 0) ||
-		    (n == 7 && strncasecmp(s, "FAILURE", 7) == 0) ||
-		    (n == 5 && strncasecmp(s, "DELAY", 5) == 0)))
+	if (strlcpy(tmp, v, sizeof(tmp)) >= sizeof(tmp))
+		return 0;
+	for (p = strtok_r(tmp, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		if (strcasecmp(p, "SUCCESS") && strcasecmp(p, "FAILURE") &&
+		    strcasecmp(p, "DELAY"))
 			return 0;
-		if (e == NULL)
-			return 1;
-		s = e + 1;
+		n++;
 	}
+	return n > 0 && v[strlen(v) - 1] != ',';
 }
 
 static int
@@ -260,8 +258,7 @@ queue_env_parse_input(const char *s, size_t len, size_t max_addr,
 			for (tok = strtok_r(line + 2 + (sp - v), " ", &save);
 			    tok; tok = strtok_r(NULL, " ", &save)) {
 				if (strncasecmp(tok, "NOTIFY=", 7) == 0 &&
-				    !r->notify && strlen(tok + 7) < 32 &&
-				    notify_ok(tok + 7)) {
+				    !r->notify && notify_ok(tok + 7)) {
 					if ((r->notify = strdup(tok + 7)) == NULL)
 						goto nomem;
 				} else if (strncasecmp(tok, "ORCPT=", 6) == 0 &&
