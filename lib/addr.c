@@ -560,6 +560,24 @@ add_local_word(struct buf *out, struct lex *lx)
 		buf_add(out, lx->tok.s, lx->tok.len);
 }
 
+/* A space between words, not inside a quoted string: a phrase. */
+static int
+space_outside_quotes(const char *s, size_t len)
+{
+	size_t	 i;
+	int	 quoted = 0;
+
+	for (i = 0; i < len; i++) {
+		if (quoted && s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			quoted = !quoted;
+		else if (s[i] == ' ' && !quoted)
+			return 1;
+	}
+	return 0;
+}
+
 int
 addrlist_parse(const char *s, size_t len, int (*fn)(void *, const char *),
     void *arg, const char **why)
@@ -654,8 +672,7 @@ addrlist_parse(const char *s, size_t len, int (*fn)(void *, const char *),
 			*why = "empty address";
 			goto out;
 		}
-		if (memchr(spec.s, ' ', spec.len) != NULL &&
-		    spec.s[0] != '"') {
+		if (space_outside_quotes(spec.s, spec.len)) {
 			*why = "address has spaces (display name without <>?)";
 			goto out;
 		}
