@@ -596,6 +596,7 @@ test_list_quoted_local_part_keeps_its_quotes(void **state)
 	assert_list("\"john smith\"@example.test",
 	    "\"john smith\"@example.test\n");
 	assert_list("<\"a\\\"b\"@example.test>", "\"a\\\"b\"@example.test\n");
+	assert_list("\"a \\\" b\"@example.test", "\"a \\\" b\"@example.test\n");
 }
 
 static void
@@ -618,6 +619,7 @@ test_list_errors_are_reported(void **state)
 {
 	list_bad("Alice <alice@example.test");
 	list_bad("Alice Smith alice@example.test");
+	list_bad("\"Alice\" Smith@example.test");
 	list_bad("alice@example.test bob@example.test");
 	list_bad("alice@");
 	list_bad("alice@example.test (unterminated");
