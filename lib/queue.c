@@ -356,6 +356,10 @@ queue_env_parse_stored(const char *s, size_t len, off_t base, struct qenv *e,
 		free(line);
 		if ((line = strndup(p, ll)) == NULL)
 			goto nomem;
+		/* every item but U, 8 and . is a letter, a space, a value */
+		if (ll == 0 || (strchr("U8.", line[0]) == NULL &&
+		    (ll < 2 || line[1] != ' ')))
+			goto bad;
 		switch (line[0]) {
 		case 'T':
 			e->arrival = (time_t)strtoll(line + 2, NULL, 10);
