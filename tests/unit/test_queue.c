@@ -415,6 +415,10 @@ test_stored_envelope_incomplete_or_corrupt_is_refused(void **state)
 		"T 1\nI X\nF a@b.test\nR P 0000000000 0000 - -\n.\n",
 		"T 1\nI X\nF a@b.test\nR P short\n.\n",
 		"T 1\nI X\nF a@b.test\nZ what\nR P 0000000000 0000 - - b@c.test\n.\n",
+		"T 1\nI X\nF a@b.test\nE\nR P 0000000000 0000 - - b@c.test\n.\n",
+		"T\nI X\nF a@b.test\nR P 0000000000 0000 - - b@c.test\n.\n",
+		"T 1\nI X\nF a@b.test\nCx\nR P 0000000000 0000 - - b@c.test\n.\n",
+		"T 1\nI X\nF a@b.test\n\nR P 0000000000 0000 - - b@c.test\n.\n",
 	};
 	struct qenv	 s;
 	char		 err[256];
