@@ -533,6 +533,11 @@ lex_next(struct lex *lx, const char **why)
 	while (lx->pos < lx->len && strchr(" \t\r\n()<>@,;:.\\\"[",
 	    lx->s[lx->pos]) == NULL)
 		buf_addc(&lx->tok, lx->s[lx->pos++]);
+	if (lx->tok.len == 0) {
+		/* a stray ")": no token, and no progress either */
+		*why = "unexpected character in address list";
+		return -1;
+	}
 	return lx->type = T_ATOM;
 }
 
