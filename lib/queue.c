@@ -356,9 +356,18 @@ queue_env_parse_stored(const char *s, size_t len, off_t base, struct qenv *e,
 		free(line);
 		if ((line = strndup(p, ll)) == NULL)
 			goto nomem;
-		/* every item but U, 8 and . is a letter, a space, a value */
-		if (ll == 0 || (strchr("U8.", line[0]) == NULL &&
+		/* every item but U, 8 and . is a letter, a space, a value;
+		 * a NUL would cut the line short of ll */
+		if (ll == 0 || memchr(p, '\0', ll) != NULL ||
+		    (strchr("U8.", line[0]) == NULL &&
 		    (ll < 2 || line[1] != ' ')))
+			goto bad;
+		/* each item once (a second would leak the first) */
+		if ((line[0] == 'F' && e->sender) ||
+		    (line[0] == 'E' && e->envid) ||
+		    (line[0] == 'N' && e->ret) ||
+		    (line[0] == 'A' && e->auth) ||
+		    (line[0] == 'C' && e->client))
 			goto bad;
 		switch (line[0]) {
 		case 'T':
