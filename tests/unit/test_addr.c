@@ -2,6 +2,9 @@
  * Unit tests for lib/addr.c: RFC 5321 paths with RFC 6531 UTF-8,
  * canonical formatting, and RFC 5322 address lists.
  */
+#include <sys/types.h>
+#include <sys/wait.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -630,6 +634,30 @@ test_list_errors_are_reported(void **state)
 	list_bad("Old <@relay.test");
 }
 
+static void
+test_list_stray_closing_paren_is_an_error_not_a_hang(void **state)
+{
+	pid_t	 pid;
+	int	 status;
+
+	/* in a child under alarm(2): the old scanner looped for ever */
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		struct buf	 got = BUF_INIT;
+		const char	*why, *s = "alice@example.test), bob@example.test";
+
+		alarm(5);
+		_exit(addrlist_parse(s, strlen(s), collect, &got, &why) == -1 ?
+		    0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	list_bad("a)b@example.test");
+	list_bad(")");
+}
+
 static int
 refuse_bob(void *arg, const char *s)
 {
@@ -708,6 +736,7 @@ main(void)
 		cmocka_unit_test(test_list_domain_literals_and_routes),
 		cmocka_unit_test(test_list_empty_elements_are_skipped),
 		cmocka_unit_test(test_list_errors_are_reported),
+		cmocka_unit_test(test_list_stray_closing_paren_is_an_error_not_a_hang),
 		cmocka_unit_test(test_list_callback_can_refuse),
 		cmocka_unit_test(test_list_honours_explicit_length),
 	};

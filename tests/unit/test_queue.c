@@ -419,6 +419,7 @@ test_stored_envelope_incomplete_or_corrupt_is_refused(void **state)
 		"T\nI X\nF a@b.test\nR P 0000000000 0000 - - b@c.test\n.\n",
 		"T 1\nI X\nF a@b.test\nCx\nR P 0000000000 0000 - - b@c.test\n.\n",
 		"T 1\nI X\nF a@b.test\n\nR P 0000000000 0000 - - b@c.test\n.\n",
+		"T 1\nI X\nF a@b.test\nF c@b.test\nR P 0000000000 0000 - - b@c.test\n.\n",
 	};
 	struct qenv	 s;
 	char		 err[256];
@@ -431,6 +432,19 @@ test_stored_envelope_incomplete_or_corrupt_is_refused(void **state)
 			fail_msg("accepted: %s", bad[i]);
 		assert_null(s.rcpt);
 	}
+}
+
+static void
+test_stored_envelope_with_nul_byte_is_refused(void **state)
+{
+	static const char s[] = "T 1\nI X\nF a@b.test\n"
+	    "R P\0\0\0\0\0 0a.@se0000 a@b.test\nR P 0a.@se\n.\n";
+	struct qenv	 e;
+	char		 err[256];
+
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(queue_env_parse_stored(s, sizeof(s) - 1, 0, &e, err,
+	    sizeof(err)), -1);
 }
 
 static void
@@ -730,6 +744,7 @@ main(void)
 		cmocka_unit_test(test_serialize_then_parse_stored_round_trips),
 		cmocka_unit_test(test_null_sender_round_trips),
 		cmocka_unit_test(test_stored_envelope_incomplete_or_corrupt_is_refused),
+		cmocka_unit_test(test_stored_envelope_with_nul_byte_is_refused),
 		cmocka_unit_test(test_header_is_32_octets_with_magic_and_length),
 		TQ(test_env_read_from_a_real_queue_file),
 		TQ(test_rcpt_update_rewrites_state_in_place_and_reread_sees_it),
