@@ -173,8 +173,12 @@ main(int argc, char *argv[])
 	log_init("posta-sendmail", 1, in.verbose);
 	conf_init(cflag);
 
-	if (queue_run)
-		run_program("posta-queue-runner", cflag, NULL);
+	if (queue_run) {
+		/* -q: try every queued message now */
+		char *extra[] = { "-F", NULL };
+
+		run_program("posta-queue-runner", cflag, extra);
+	}
 	switch (mode[0]) {
 	case 'm':
 		break;
