@@ -159,7 +159,7 @@ queue_env_parse_input(const char *s, size_t len, size_t max_addr,
 		lineno++;
 		nl = memchr(p, '\n', (size_t)(end - p));
 		ll = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (ll == 0)
+		if (ll == 0 || (ll == 1 && *p == '\r'))
 			break;		/* an empty line ends the envelope */
 		free(line);
 		if ((line = strndup(p, ll)) == NULL) {
