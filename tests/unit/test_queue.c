@@ -149,6 +149,9 @@ test_input_accepts_crlf_lines(void **state)
 	assert_string_equal(e.sender, "a@example.test");
 	assert_string_equal(e.rcpt[0].addr, "b@example.test");
 	queue_env_free(&e);
+	input_ok("F a@example.test\r\nR b@example.test\r\n\r\nX\r\n", &e);
+	assert_int_equal(e.nrcpt, 1);
+	queue_env_free(&e);
 }
 
 static void
