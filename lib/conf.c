@@ -374,11 +374,13 @@ void
 conf_init(const char *cflag)
 {
 	char		 err[1024];
-	const char	*path = conf_path(cflag);
+	const char	*path = conf_path(cflag), *env = getenv("POSTA_CONF");
+	int		 builtin;
 
 	/* The compiled-in file may be absent: the defaults stand. */
-	if (conf_load(path, cflag == NULL && getenv("POSTA_CONF") == NULL,
-	    err, sizeof(err)) == -1) {
+	builtin = (cflag == NULL || *cflag == '\0') &&
+	    (env == NULL || *env == '\0');
+	if (conf_load(path, builtin, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s\n", err);
 		exit(EX_CONFIG);
 	}
