@@ -446,6 +446,17 @@ test_init_exits_78_for_a_missing_file_given_by_flag_or_env(void **state)
 }
 
 static void
+test_init_accepts_a_missing_compiled_in_file_even_with_empty_env(void **state)
+{
+	if (access(POSTA_CONF, F_OK) == 0)
+		skip();		/* this machine has one: nothing to show */
+	assert_int_equal(init_status(NULL), 0);
+	assert_int_equal(init_status(""), 0);
+	setenv("POSTA_CONF", "", 1);
+	assert_int_equal(init_status(NULL), 0);
+}
+
+static void
 test_init_exits_78_for_a_bad_file(void **state)
 {
 	struct fixture	*f = *state;
@@ -499,6 +510,7 @@ main(void)
 		T(test_environment_wins_over_compiled_default),
 		T(test_compiled_default_when_neither_is_given),
 		T(test_init_exits_78_for_a_missing_file_given_by_flag_or_env),
+		T(test_init_accepts_a_missing_compiled_in_file_even_with_empty_env),
 		T(test_init_exits_78_for_a_bad_file),
 		T(test_init_loads_the_file_given_by_the_environment),
 	};
