@@ -577,6 +577,16 @@ enc_class_update(struct enc_class *k, const void *in, size_t n)
 		}
 		if (k->cr && c != '\n')
 			k->barecr++;
+		if (k->lstart >= 0) {
+			if (c == "--=_"[k->lstart]) {
+				if (++k->lstart == 4) {
+					k->delim = 1;
+					k->lstart = -1;
+				}
+			} else {
+				k->lstart = -1;
+			}
+		}
 		if (c == '\n') {
 			k->lf++;
 			if (k->cr)
@@ -584,6 +594,7 @@ enc_class_update(struct enc_class *k, const void *in, size_t n)
 			if (k->col > k->maxline)
 				k->maxline = k->col;
 			k->col = 0;
+			k->lstart = 0;
 		} else if (c != '\r') {
 			k->col++;
 		}
@@ -617,7 +628,13 @@ enc_class_result(struct enc_class *k)
 		return ENC_BASE64;
 	if ((k->high + k->ctl) * 6 > k->total)
 		return ENC_BASE64;
-	if (k->high > 0 || k->ctl > 0 || k->maxline > 78)
+	/*
+	 * Every boundary mime-encode makes begins "=_", which neither QP
+	 * ("=" is always followed by hex or a line end) nor base64 (no "_")
+	 * can produce; so only 7bit text could hold a delimiter line, and
+	 * text with any line starting "--=_" goes QP instead.
+	 */
+	if (k->high > 0 || k->ctl > 0 || k->maxline > 78 || k->delim)
 		return ENC_QP;
 	return ENC_7BIT;
 }
@@ -675,8 +692,8 @@ rfc2047_needed(const char *s, size_t len)
 	size_t i;
 
 	for (i = 0; i < len; i++) {
-		if ((unsigned char)s[i] >= 0x80 || (unsigned char)s[i] < ' ' ||
-		    s[i] == 127)
+		if ((unsigned char)s[i] >= 0x80 ||
+		    ((unsigned char)s[i] < ' ' && s[i] != '\t') || s[i] == 127)
 			return 1;
 		if (s[i] == '=' && i + 1 < len && s[i + 1] == '?')
 			return 1;

@@ -87,7 +87,7 @@ size_t	dec_qp_final(struct dec_qp *, void *out);
  * Transfer encoding a body would need (RFC 2045 2.7-2.9, 6.1): scan
  * chunks with enc_class_update(), then enc_class_result().
  */
-#define ENC_7BIT	0	/* US-ASCII, lines <= 998, no NUL, no bare CR */
+#define ENC_7BIT	0	/* US-ASCII, lines <= 78, no NUL, no CR, no "--=_" line */
 #define ENC_QP		1	/* text, but 8-bit or long lines */
 #define ENC_BASE64	2	/* binary: NUL, or many octets that QP would escape */
 
@@ -104,6 +104,8 @@ struct enc_class {
 	int			 cr;
 	int			 utf8bad; /* not valid UTF-8 */
 	int			 utf8need; /* continuation octets still owed */
+	int			 lstart; /* octets of "--=_" matched at line start, -1 none */
+	int			 delim;	/* a line starts with "--=_" */
 };
 
 void	enc_class_init(struct enc_class *);
