@@ -34,6 +34,8 @@ ldnsutils
 nsd
 unbound
 python3-aiosmtpd
+mpack
+maildrop
 "
 
 case $what in
