@@ -161,6 +161,18 @@ fail:
 	return -1;
 }
 
+void
+mailboxes_free(struct mailbox *mb, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(mb[i].name);
+		free(mb[i].addr);
+	}
+	free(mb);
+}
+
 int
 hdr_mailboxes(const char *arg, struct mailbox **list, size_t *n,
     const char **why)

@@ -25,6 +25,7 @@ struct mailbox {
  */
 int	hdr_mailboxes(const char *arg, struct mailbox **list, size_t *n,
 	    const char **why);
+void	mailboxes_free(struct mailbox *, size_t);
 /* "Name: mailbox, mailbox\n", display names quoted or RFC 2047 encoded */
 int	hdr_addresses(struct buf *, const char *name,
 	    const struct mailbox *, size_t n);

@@ -143,5 +143,6 @@ main(int argc, char *argv[])
 		errx(EX_USAGE, "-T %s: no -a or -i follows it", type);
 	mime_prepare(&m);
 	mime_write(&m, STDOUT_FILENO);
+	mime_free(&m);
 	return EX_OK;
 }

@@ -350,11 +350,7 @@ mime_prepare(struct message *m)
 		    hdr_mailboxes(strchr(h, ':') + 1, &mb, &nmb, &why) == -1)
 			errx(EX_USAGE, "-H %s: %s", h, why);
 	}
-	for (i = 0; i < nmb; i++) {
-		free(mb[i].name);
-		free(mb[i].addr);
-	}
-	free(mb);
+	mailboxes_free(mb, nmb);
 	if (m->charset != NULL) {
 		for (h = m->charset; *h != '\0'; h++)
 			if ((unsigned char)*h <= ' ' || *h >= 127 ||
@@ -412,6 +408,21 @@ node_new(const char *sub, struct leaf *leaf)
 }
 
 static void
+node_free(struct node *n)
+{
+	size_t i;
+
+	if (n == NULL)
+		return;
+	for (i = 0; i < n->nkids; i++)
+		node_free(n->kids[i]);
+	free(n->kids);
+	if (n->leaf != NULL && n->leaf->role == ROLE_TEXT && n->leaf->path == NULL)
+		free(n->leaf);	/* the empty body build_tree() made */
+	free(n);
+}
+
+static void
 node_add(struct node *p, struct node *k)
 {
 	struct node **nk;
@@ -459,7 +470,8 @@ build_tree(struct message *m)
 		    (rel->nkids - 1) * sizeof(*rel->kids));
 		rel->kids[0] = html;
 		html = rel;
-	}
+	} else
+		node_free(rel);
 	if (text != NULL && html != NULL) {
 		body = node_new("alternative", NULL);
 		node_add(body, text);
@@ -467,6 +479,7 @@ build_tree(struct message *m)
 	} else
 		body = text != NULL ? text : html;
 	if (mix->nkids == 0) {
+		node_free(mix);
 		if (body != NULL)
 			return body;
 		/* nothing given at all: an empty text body */
@@ -729,6 +742,7 @@ mime_write(struct message *m, int fd)
 			if (hdr_mailboxes(v, &mb, &nmb, &dom) == -1)
 				errx(EX_USAGE, "-H %s: %s", m->headers[i], dom);
 			r |= hdr_addresses(&b, name, mb, nmb);
+			mailboxes_free(mb, nmb);
 		} else
 			r |= hdr_unstructured(&b, name, v);
 		free(name);
@@ -738,7 +752,23 @@ mime_write(struct message *m, int fd)
 		err(EX_OSERR, NULL);
 	write_node(&o, &b, root, 1);
 	out_flush(&o);
+	node_free(root);
 	buf_free(&b);
+}
+
+void
+mime_free(struct message *m)
+{
+	size_t i;
+
+	mailboxes_free(m->from, m->nfrom);
+	mailboxes_free(m->to, m->nto);
+	mailboxes_free(m->cc, m->ncc);
+	for (i = 0; i < m->nleaves; i++)
+		free(m->leaves[i].name);
+	free(m->leaves);
+	free(m->headers);
+	memset(m, 0, sizeof(*m));
 }
 
 /* ---- stream mode ---- */

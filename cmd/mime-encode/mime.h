@@ -37,6 +37,7 @@ struct message {
 void	mime_prepare(struct message *);
 /* Write the message to fd; exits 74 on a read or write error. */
 void	mime_write(struct message *, int fd);
+void	mime_free(struct message *);
 /* open(2) for reading, refusing directories (EISDIR) */
 int	open_input(const char *);
 /* Stream mode: encode (decode) fd in to fd out; returns an exit status. */
