@@ -105,7 +105,7 @@ enc_b64_update(struct enc_b64 *e, const void *in, size_t n, char *out)
 			n -= 3;
 		}
 		/* Whole lines: 57 octets make 76 characters. */
-		while (n >= 57 + 1) {
+		while (n >= 57) {
 			if (e->col >= e->wrap)
 				o = b64_eol(e, o);
 			for (i = 0; i < 19; i++)

@@ -300,7 +300,12 @@ hdr_unstructured(struct buf *b, const char *field, const char *v)
 	if (buf_printf(b, "%s:", field) == -1)
 		return -1;
 	col = strlen(field) + 1;
-	if (rfc2047_needed(v, len)) {
+	/* a word too long for any line (998, RFC 5322 2.1.1) is split
+	 * into encoded words, the only way to fold inside it */
+	for (w = v, wlen = 0; *w != '\0'; w++)
+		if ((wlen = *w == ' ' ? 0 : wlen + 1) > NAME_MAX_LEN)
+			break;
+	if (rfc2047_needed(v, len) || *w != '\0') {
 		if (buf_addc(b, ' ') == -1)
 			return -1;
 		col++;

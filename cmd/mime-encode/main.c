@@ -90,6 +90,9 @@ main(int argc, char *argv[])
 			if (m.nfrom > 0)
 				errx(EX_USAGE, "-f given twice");
 			add_mailboxes("f", optarg, &m.from, &m.nfrom);
+			if (m.nfrom > 1)	/* RFC 5322 3.6.2 would want Sender */
+				errx(EX_USAGE, "-f %s: one address only",
+				    optarg);
 			break;
 		case 'H':
 			h = reallocarray(m.headers, m.nheaders + 1,

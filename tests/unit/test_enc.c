@@ -289,6 +289,17 @@ test_class(void **state)
 	enc_class_init(&k);
 	enc_class_update(&k, "a\r\nb\r\n", 6);
 	assert_int_equal(enc_class_result(&k), ENC_BASE64);
+	/* a line that could be a delimiter of ours is never 7bit */
+	enc_class_init(&k);
+	enc_class_update(&k, "ok\n--=", 6);
+	enc_class_update(&k, "_x\n", 3);
+	assert_int_equal(enc_class_result(&k), ENC_QP);
+	enc_class_init(&k);
+	enc_class_update(&k, "--=_x\n", 6);
+	assert_int_equal(enc_class_result(&k), ENC_QP);
+	enc_class_init(&k);
+	enc_class_update(&k, "x--=_x\n --=_\n", 13);
+	assert_int_equal(enc_class_result(&k), ENC_7BIT);
 	enc_class_init(&k);
 	enc_class_update(&k, "a\0b", 3);
 	assert_int_equal(enc_class_result(&k), ENC_BASE64);
