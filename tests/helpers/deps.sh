@@ -21,6 +21,7 @@ ucspi-tcp
 openssl
 swaks
 curl
+strace
 "
 check_pkgs="
 libcmocka-dev
