@@ -330,19 +330,23 @@ EOF
 	[ "$(cat rss)" -lt 16384 ]
 }
 
-@test "a message goes into the queue through posta-enqueue, and through posta-sendmail -t when built" {
+@test "mime-encode | posta-sendmail -t queues the message for its To, Cc and Bcc recipients" {
 	make_instance
 	printf 'queued body\n' >body.txt
-	$ME -s 'to the queue' -b body.txt -a body.txt >msg
-	printf 'F sender@example.org\nR alice@example.test\n\n' >env
-	posta-enqueue <msg 1<env 2>id
-	qid=$(tr -d '\n' <id)
-	[ -n "$qid" ]
-	grep -q '^Subject: to the queue$' "$QDIR/queue/$qid"
-	if [ ! -x "$BIN/posta-sendmail" ]; then
-		skip "bin/posta-sendmail is not on this branch yet"
-	fi
-	mime-encode -f alice@example.test -t bob@example.test -s 'via sendmail' -b body.txt |
-	    posta-sendmail -t
-	grep -l '^Subject: via sendmail$' "$QDIR"/queue/* >/dev/null
+	head -c 5000 /dev/urandom >data.bin
+	mime-encode -f 'Jörg <alice@example.test>' \
+	    -t 'Bob Example <bob@example.test>, carol@example.test' \
+	    -c 'Dåve <dave@example.test>' -H 'Bcc: secret@example.test' \
+	    -s 'Grüße to the queue' -b body.txt -a data.bin >msg
+	posta-sendmail -t <msg
+	q=$(find "$QDIR/queue" -type f)
+	run "$TOP/tests/helpers/qshow" rcpts "$q"
+	assert_output "$(printf '%s\n' bob@example.test carol@example.test dave@example.test secret@example.test)"
+	"$TOP/tests/helpers/qshow" body "$q" >stored
+	refute grep -q '^Bcc:' stored
+	run $PARSE stored out
+	assert_success
+	cmp body.txt out/1
+	cmp data.bin out/2
+	grep -qx 'Subject: Grüße to the queue' out/headers
 }
