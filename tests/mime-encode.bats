@@ -287,6 +287,7 @@ EOF
 	mime-encode -t 'a@b@c' >out.4 2>/dev/null && false || [ $? -eq 64 ]
 	[ ! -s out.4 ]
 	mime-encode -H 'Content-Type: text/html' >out.5 2>/dev/null && false || [ $? -eq 64 ]
+	mime-encode -s x -H 'Subject: y' >out.5 2>/dev/null && false || [ $? -eq 64 ]
 	mime-encode -H 'no colon' >out.6 2>/dev/null && false || [ $? -eq 64 ]
 	mime-encode -T 'nonsense' -a ok.txt >out.7 2>/dev/null && false || [ $? -eq 64 ]
 	mime-encode -s "$(printf 'two\nlines')" >out.8 2>/dev/null && false || [ $? -eq 64 ]

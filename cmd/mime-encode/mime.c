@@ -345,6 +345,9 @@ mime_prepare(struct message *m)
 		    is_field(h, "MIME-Version"))
 			errx(EX_USAGE, "-H %s: mime-encode writes this field",
 			    h);
+		if (is_field(h, "From") || is_field(h, "To") ||
+		    is_field(h, "Cc") || is_field(h, "Subject"))
+			errx(EX_USAGE, "-H %s: use -f, -t, -c or -s", h);
 		if ((is_field(h, "Reply-To") || is_field(h, "Sender") ||
 		    is_field(h, "Bcc")) &&
 		    hdr_mailboxes(strchr(h, ':') + 1, &mb, &nmb, &why) == -1)

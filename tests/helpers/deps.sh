@@ -37,6 +37,7 @@ unbound
 python3-aiosmtpd
 mpack
 maildrop
+time
 "
 
 case $what in
