@@ -12,6 +12,11 @@
  * Encoders write lines of at most 76 characters (not counting the line
  * end), ended by LF, or CRLF when ->crlf is set.
  *
+ * To downgrade an 8bit text body for a peer without 8BITMIME (RFC 6152
+ * 3), pass it through enc_qp_* (QP_CRLF for the wire) and rewrite its
+ * Content-Transfer-Encoding to quoted-printable; enc_class_* tells
+ * whether a part needs it (ENC_7BIT: no) and whether base64 is better.
+ *
  * The RFC 2047 helpers append to a struct buf and return 0, or -1 with
  * errno set when the buffer cannot grow.
  */
