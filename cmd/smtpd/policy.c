@@ -87,10 +87,27 @@ policy_domain(const struct smtpd *sd, const struct addr *a)
 int
 policy_local_exists(const struct smtpd *sd, const struct addr *a)
 {
-	char	 full[ADDR_MAX];
+	struct addr	 b;
+	size_t		 i;
+	char		 full[ADDR_MAX];
 
 	if (strcasecmp(a->local, "postmaster") == 0)
 		return 1;
+	if (a->literal) {
+		/* user@[our address]: the user of any of our domains */
+		b = *a;
+		b.literal = 0;
+		strlcpy(b.domain, sd->hostname, sizeof(b.domain));
+		if (policy_local_exists(sd, &b))
+			return 1;
+		for (i = 0; i < sd->local_domains.n; i++) {
+			strlcpy(b.domain, sd->local_domains.items[i],
+			    sizeof(b.domain));
+			if (policy_local_exists(sd, &b))
+				return 1;
+		}
+		return 0;
+	}
 	if ((size_t)snprintf(full, sizeof(full), "%s@%s", a->local,
 	    a->domain) >= sizeof(full))
 		return 0;
