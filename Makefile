@@ -34,7 +34,10 @@ endif
 ALL_CFLAGS = $(WARN) $(DEFS) -Ilib $(PKG_CFLAGS) $(CFLAGS)
 LIBS = -Wl,--as-needed $(PKG_LIBS)
 
-B = build
+# Sanitizer and plain builds keep their objects apart; bin/.flavour makes
+# the programs relink when the flavour changes.
+FLAVOUR := $(if $(filter 1,$(SANITIZE)),san,std)
+B = build/$(FLAVOUR)
 # A program is a folder under cmd/; its installed name is posta-<folder>,
 # except the two shell tools.
 CMDS := $(notdir $(wildcard cmd/*))
@@ -59,15 +62,19 @@ $(B)/libposta.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 define prog_rule
-bin/$(call progname,$(1)): $(patsubst %.c,$(B)/%.o,$(wildcard cmd/$(1)/*.c)) $(B)/libposta.a
-	@mkdir -p bin
-	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS)
+bin/$(call progname,$(1)): $(patsubst %.c,$(B)/%.o,$(wildcard cmd/$(1)/*.c)) $(B)/libposta.a bin/.flavour
+	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(LIBS)
 endef
 $(foreach c,$(CMDS),$(eval $(call prog_rule,$(c))))
 
 $(B)/tests/%: tests/unit/%.c $(B)/libposta.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(B)/libposta.a $(LIBS) $$(pkg-config --libs cmocka)
+
+bin/.flavour: FORCE
+	@mkdir -p bin; [ "$$(cat $@ 2>/dev/null)" = "$(FLAVOUR)" ] || echo $(FLAVOUR) >$@
+
+FORCE:
 
 deps-check:
 	@sh tests/helpers/deps.sh check
@@ -80,7 +87,7 @@ units: $(UNIT_BIN)
 # the closing "N passed, N failed" line.
 check: deps-check
 	$(MAKE) all units
-	sh tests/run $(UNIT_BIN)
+	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run $(UNIT_BIN)
 
 lint-man:
 	mandoc -Tlint -Wwarning man/*
@@ -103,6 +110,6 @@ install: all
 	for m in man/*.[158]; do s=$${m##*.}; $(INSTALL) -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
 clean:
-	rm -rf $(B) bin
+	rm -rf build bin
 
-.PHONY: all check units run install clean deps-check deps-run lint-man
+.PHONY: FORCE all check units run install clean deps-check deps-run lint-man

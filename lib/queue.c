@@ -82,6 +82,26 @@ xtext_ok(const char *s)
 	return 1;
 }
 
+/* RFC 3461 4.1: "NEVER", or a list of SUCCESS, FAILURE and DELAY. */
+static int
+notify_ok(const char *v)
+{
+	char	 tmp[32], *p, *save = NULL;
+	int	 n = 0;
+
+	if (strcasecmp(v, "NEVER") == 0)
+		return 1;
+	if (strlcpy(tmp, v, sizeof(tmp)) >= sizeof(tmp))
+		return 0;
+	for (p = strtok_r(tmp, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		if (strcasecmp(p, "SUCCESS") && strcasecmp(p, "FAILURE") &&
+		    strcasecmp(p, "DELAY"))
+			return 0;
+		n++;
+	}
+	return n > 0 && v[strlen(v) - 1] != ',';
+}
+
 static int
 check_addr(const char *what, const char *a, size_t max_addr, int nullok,
     char *err, size_t errlen)
@@ -225,8 +245,7 @@ queue_env_parse_input(const char *s, size_t len, size_t max_addr,
 			for (tok = strtok_r(line + 2 + (sp - v), " ", &save);
 			    tok; tok = strtok_r(NULL, " ", &save)) {
 				if (strncasecmp(tok, "NOTIFY=", 7) == 0 &&
-				    !r->notify && strlen(tok + 7) < 32 &&
-				    xtext_ok(tok + 7)) {
+				    !r->notify && notify_ok(tok + 7)) {
 					if ((r->notify = strdup(tok + 7)) == NULL)
 						goto nomem;
 				} else if (strncasecmp(tok, "ORCPT=", 6) == 0 &&

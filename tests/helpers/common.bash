@@ -69,3 +69,9 @@ stop_all() {
 queue_count() {
 	find "$QDIR/queue" -type f | wc -l
 }
+
+# Set a key in the instance's posta.conf, replacing an earlier value.
+conf_set() {
+	sed -i "/^$1 *=/d" "$POSTA_CONF"
+	printf '%s = %s\n' "$1" "$2" >>"$POSTA_CONF"
+}

@@ -22,6 +22,7 @@ openssl
 swaks
 libnet-ssleay-perl
 curl
+strace
 "
 check_pkgs="
 libcmocka-dev
