@@ -60,7 +60,7 @@ smtp_xtext_valid(const char *s, size_t len)
 static int
 helo_valid(const char *s)
 {
-	if (*s == '\0')
+	if (*s == '\0' || strlen(s) > 255)	/* RFC 5321 4.5.3.1.2 */
 		return 0;
 	for (; *s; s++)
 		if (!isalnum((unsigned char)*s) && strchr(".-_[]:", *s) == NULL)

@@ -50,7 +50,7 @@ wait_sessions_gone() {
 	return 1
 }
 
-@test "plain SMTP from swaks is queued with a Received field and the envelope" {
+@test "plain SMTP from swaks is queued under the ID in the 250, with a Received field and the envelope" {
 	serve posta-smtpd -m mx
 	run swaks --server 127.0.0.1:$PORT --helo client.test \
 		--from sender@client.test --to bob@example.test \
@@ -58,6 +58,9 @@ wait_sessions_gone() {
 	assert_success
 	assert_output --regexp '<-  250 2\.0\.0 Ok: queued as [0-9A-F]+'
 	[ "$(queue_count)" -eq 1 ]
+	# the ID in the reply is the committed file's
+	id=$(printf '%s\n' "$output" | sed -n 's/.*queued as \([0-9A-F]*\).*/\1/p')
+	[ -f "$QDIR/queue/$id" ]
 	run queue_text
 	assert_output --partial 'Received: from client.test ([127.0.0.1])'
 	assert_output --partial 'by mail.example.test (posta) with ESMTP'
@@ -67,16 +70,6 @@ wait_sessions_gone() {
 	assert_output --regexp 'R P [0-9]+ [0-9]+ - - bob@example.test'
 	# LF line endings in the queue
 	! grep -q $'\r' "$QDIR"/queue/*
-}
-
-@test "the 250 carries the queue ID of the committed file" {
-	serve posta-smtpd -m mx
-	run swaks --server 127.0.0.1:$PORT --from a@client.test \
-		--to bob@example.test
-	assert_success
-	id=$(printf '%s\n' "$output" | sed -n 's/.*queued as \([0-9A-F]*\).*/\1/p')
-	[ -n "$id" ]
-	[ -f "$QDIR/queue/$id" ]
 }
 
 @test "EHLO on the MX advertises the working extensions and no AUTH" {
@@ -141,12 +134,6 @@ PY
 	assert_output --partial 'A alice@example.test'
 }
 
-@test "submission: MAIL before AUTH is refused with 530 5.7.0" {
-	serve posta-smtpd -m submission
-	run $RAW "$PORT" '1:EHLO c.test\r\n' '1:MAIL FROM:<alice@example.test>\r\n'
-	assert_output --partial '530 5.7.0'
-}
-
 @test "submission: AUTH PLAIN after STARTTLS with the right password sends mail" {
 	conf_add 'smtpd_auth_loopback = no'
 	serve posta-smtpd -m submission
@@ -194,11 +181,12 @@ PY
 	[ "$(queue_count)" -eq 1 ]
 }
 
-@test "submission: an authenticated user may not send as another address" {
+@test "submission: MAIL needs AUTH first, and the user may not send as another address" {
 	serve posta-smtpd -m submission
-	run $RAW "$PORT" '1:EHLO c.test\r\n' \
+	run $RAW "$PORT" '1:EHLO c.test\r\n' '1:MAIL FROM:<alice@example.test>\r\n' \
 		'1:AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABwb3N0YQ==\r\n' \
 		'1:MAIL FROM:<bob@example.test>\r\n' '1:MAIL FROM:<alice@example.test>\r\n'
+	assert_output --partial '530 5.7.0 Authentication required'
 	assert_output --partial '235 2.7.0'
 	assert_output --partial '553 5.7.1 <bob@example.test>'
 	assert_output --partial '250 2.1.0'
@@ -298,7 +286,7 @@ PY
 	assert_line '8'
 }
 
-@test "SIZE: a declared size over the limit is refused at MAIL with 552 5.3.4" {
+@test "SIZE: over the limit, declared at MAIL or sent, is refused with 552 5.3.4" {
 	conf_add 'message_size_limit = 10k'
 	serve posta-smtpd -m mx
 	run $RAW "$PORT" '1:EHLO c.test\r\n' '1:MAIL FROM:<a@c.test> SIZE=20000\r\n' \
@@ -306,35 +294,26 @@ PY
 	assert_output --partial '250-SIZE 10240'
 	assert_output --partial '552 5.3.4'
 	assert_output --partial '250 2.1.0'
-}
-
-@test "SIZE: a message over the limit is refused after DATA and not queued" {
-	conf_add 'message_size_limit = 10k'
-	serve posta-smtpd -m mx
+	# and a message over the limit, whatever it declared
 	run swaks --server 127.0.0.1:$PORT --from a@client.test \
 		--to bob@example.test --body "$(head -c 30000 /dev/zero | tr '\0' 'x' | fold -w 70)"
 	assert_output --partial '552 5.3.4'
 	[ "$(queue_count)" -eq 0 ]
 }
 
-@test "DSN: NOTIFY, ORCPT, RET and ENVID go into the envelope" {
+@test "DSN: NOTIFY, ORCPT, RET and ENVID go into the envelope; a bad NOTIFY gets 555 5.5.4" {
 	serve posta-smtpd -m mx
 	run $RAW "$PORT" '1:EHLO c.test\r\n' \
 		'1:MAIL FROM:<a@c.test> RET=HDRS ENVID=abc+2Bdef\r\n' \
 		'1:RCPT TO:<bob@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@example.test\r\n' \
-		'2:DATA\r\nSubject: d\r\n\r\nx\r\n.\r\n'
+		'2:DATA\r\nSubject: d\r\n\r\nx\r\n.\r\n' \
+		'1:MAIL FROM:<a@c.test>\r\n' '1:RCPT TO:<bob@example.test> NOTIFY=NEVER,SUCCESS\r\n'
 	assert_output --partial 'queued as'
+	assert_line --index -1 --partial '555 5.5.4'
 	run queue_text
 	assert_line 'E abc+2Bdef'
 	assert_line 'N HDRS'
 	assert_output --partial 'SUCCESS,FAILURE rfc822;bob@example.test bob@example.test'
-}
-
-@test "DSN: a bad NOTIFY is refused with 555 5.5.4" {
-	serve posta-smtpd -m mx
-	run $RAW "$PORT" '1:EHLO c.test\r\n' '1:MAIL FROM:<a@c.test>\r\n' \
-		'1:RCPT TO:<bob@example.test> NOTIFY=NEVER,SUCCESS\r\n'
-	assert_output --partial '555 5.5.4'
 }
 
 @test "an unknown local user is refused at RCPT with 550 5.1.1; postmaster and aliases are known" {
@@ -363,19 +342,14 @@ PY
 	[ "$(queue_count)" -eq 0 ]
 }
 
-@test "an outside client may send to local users and to our own address literal" {
-	outsider
-	run $RAW "$PORT" '1:EHLO c.test\r\n' '1:MAIL FROM:<a@c.test>\r\n' \
-		'1:RCPT TO:<bob@example.test>\r\n' '1:RCPT TO:<bob@[127.0.0.1]>\r\n'
-	assert_line --index -2 --partial '250 2.1.5'
-	assert_line --index -1 --partial '250 2.1.5'
-}
-
-@test "relay domains are accepted for any user, other domains get 554 5.7.1" {
+@test "an outside client may send to local users, our own address literal and relay domains only" {
 	outsider
 	echo 'relayed.test' >"$INST/relay-domains"
 	run $RAW "$PORT" '1:EHLO c.test\r\n' '1:MAIL FROM:<a@c.test>\r\n' \
+		'1:RCPT TO:<bob@example.test>\r\n' '1:RCPT TO:<bob@[127.0.0.1]>\r\n' \
 		'1:RCPT TO:<anyone@relayed.test>\r\n' '1:RCPT TO:<anyone@other.test>\r\n'
+	assert_line --index -4 --partial '250 2.1.5'
+	assert_line --index -3 --partial '250 2.1.5'
 	assert_line --index -2 --partial '250 2.1.5'
 	assert_line --index -1 --partial '554 5.7.1'
 }
@@ -593,4 +567,20 @@ PY
 	echo "$output"
 	assert_success
 	refute_output --partial 'posta-smtpd'
+}
+
+@test "started as root, the session runs as mail_user" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	# a key may not be repeated: the instance's own line goes
+	sed -i '/^mail_user = /d' "$POSTA_CONF"
+	conf_add 'mail_user = nobody'
+	serve posta-smtpd -m mx
+	ts=$(head -n 1 "$BATS_TEST_TMPDIR/pids")
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	read -r greeting <&5
+	[[ $greeting == 220* ]]
+	pid=$(pgrep -P "$ts")
+	run awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$pid/status"
+	exec 5>&-
+	assert_output "$(id -u nobody) $(id -u nobody) $(id -u nobody) $(id -u nobody)"
 }

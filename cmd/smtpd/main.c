@@ -168,7 +168,9 @@ main(int argc, char *argv[])
 		else
 			snprintf(sd.local_user, sizeof(sd.local_user), "%lu",
 			    (unsigned long)getuid());
-	} else {
+	}
+	load_tables(&sd);
+	if (!sd.local) {
 		peer_setup(&sd);
 		/* the key is read now, while we may still be root */
 		sd.tls_server = tlsx_server(err, sizeof(err));
@@ -184,6 +186,5 @@ main(int argc, char *argv[])
 		    == NULL || pw->pw_uid != 0))
 			priv_drop(conf_str(C_mail_user));
 	}
-	load_tables(&sd);
 	smtpd_session(&sd);
 }
