@@ -433,11 +433,16 @@ PY
 	refute_output --partial '250 2.0.0'
 }
 
-@test "an idle client gets 421 4.4.2 after smtpd_command_timeout" {
-	conf_add 'smtpd_command_timeout = 1s'
+@test "an idle client gets 421 4.4.2 after the command and data timeouts, and nothing is queued" {
+	conf_add 'smtpd_command_timeout = 1s' 'smtpd_data_timeout = 1s'
 	serve posta-smtpd -m mx
 	run $RAW "$PORT" '1:EHLO c.test\r\n' '1:'
-	assert_output --partial '421 4.4.2'
+	assert_line --index -1 --partial '421 4.4.2'
+	run $RAW "$PORT" '1:EHLO c.test\r\n' '1:MAIL FROM:<a@c.test>\r\n' \
+		'1:RCPT TO:<bob@example.test>\r\n' '1:DATA\r\n' '1:Subject: slow\r\n'
+	assert_line --index -1 --partial '421 4.4.2'
+	wait_sessions_gone
+	[ "$(queue_count)" -eq 0 ]
 }
 
 @test "more than smtpd_max_received Received fields is a loop: 554 5.4.6" {

@@ -211,7 +211,7 @@ do_mail(struct session *s, struct smtp_cmd *c)
 		reply_err(s, "555 5.5.4 Parameters need EHLO");
 		return;
 	}
-	if (c->size > s->limit) {
+	if (s->limit > 0 && c->size > s->limit) {
 		reply_err(s, "552 5.3.4 Message size exceeds fixed limit");
 		return;
 	}
@@ -374,7 +374,7 @@ spool_feed(struct session *s, const char *p, size_t n)
 	smtp_hdr_scan(&s->hdr, p, n);
 	if (s->toobig)
 		return;
-	if (s->spool.written + (long long)n > s->limit) {
+	if (s->limit > 0 && s->spool.written + (long long)n > s->limit) {
 		s->toobig = 1;
 		return;
 	}
