@@ -36,6 +36,9 @@ ldnsutils
 nsd
 unbound
 python3-aiosmtpd
+mpack
+maildrop
+time
 "
 
 case $what in
