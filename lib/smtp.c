@@ -531,35 +531,3 @@ smtp_hdr_scan(struct smtp_hdr *h, const char *p, size_t n)
 			h->state = H_BOL;
 	}
 }
-
-int
-smtp_b64decode(const char *in, size_t inlen, char *out, size_t outlen)
-{
-	static const char	 b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const char		*p;
-	unsigned int		 acc = 0;
-	size_t			 i, o = 0, pad = 0, nbits = 0;
-
-	if (inlen % 4 != 0)
-		return -1;
-	for (i = 0; i < inlen; i++) {
-		if (in[i] == '=') {
-			/* RFC 4648 4: only at the end, at most two */
-			if (i < inlen - 2 || ++pad > 2)
-				return -1;
-			continue;
-		}
-		if (pad || in[i] == '\0' || (p = strchr(b64, in[i])) == NULL)
-			return -1;
-		acc = (acc << 6) | (unsigned int)(p - b64);
-		nbits += 6;
-		if (nbits >= 8) {
-			nbits -= 8;
-			if (o >= outlen)
-				return -1;
-			out[o++] = (char)((acc >> nbits) & 0xff);
-		}
-	}
-	return (int)o;
-}

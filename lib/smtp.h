@@ -110,8 +110,4 @@ struct smtp_hdr {
 void	smtp_hdr_init(struct smtp_hdr *);
 void	smtp_hdr_scan(struct smtp_hdr *, const char *, size_t);
 
-/* RFC 4648 4 base64 (SASL, RFC 4954); octets written, or -1. */
-int	smtp_b64decode(const char *in, size_t inlen, char *out,
-	    size_t outlen);
-
 #endif

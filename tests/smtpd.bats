@@ -184,9 +184,13 @@ PY
 @test "submission: MAIL needs AUTH first, and the user may not send as another address" {
 	serve posta-smtpd -m submission
 	run $RAW "$PORT" '1:EHLO c.test\r\n' '1:MAIL FROM:<alice@example.test>\r\n' \
-		'1:AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABwb3N0YQ==\r\n' \
+		'1:AUTH LOGIN\r\n' '1:*\r\n' '1:AUTH PLAIN\r\n' \
+		'1:AGFsaWNlQGV4YW1wbGUudGVzdABwb3N0YQ==\r\n' \
 		'1:MAIL FROM:<bob@example.test>\r\n' '1:MAIL FROM:<alice@example.test>\r\n'
 	assert_output --partial '530 5.7.0 Authentication required'
+	assert_output --partial '334 VXNlcm5hbWU6'
+	assert_output --partial '501 5.0.0'
+	assert_line '334 '
 	assert_output --partial '235 2.7.0'
 	assert_output --partial '553 5.7.1 <bob@example.test>'
 	assert_output --partial '250 2.1.0'

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "enc.h"
 #include "io.h"
 #include "log.h"
 #include "smtp.h"
@@ -540,6 +541,22 @@ do_bdat(struct session *s, struct smtp_cmd *c)
 	message_end(s);
 }
 
+/* RFC 4954 4: a SASL response is base64; octets decoded, or -1. */
+static int
+sasl_decode(const char *in, size_t inlen, char *out, size_t outlen)
+{
+	struct dec_b64	 d;
+	size_t		 n;
+
+	if (DEC_B64_BOUND(inlen) > outlen)
+		return -1;
+	dec_b64_init(&d);
+	n = dec_b64_update(&d, in, inlen, out);
+	if (dec_b64_final(&d) == -1 || d.bad)
+		return -1;
+	return (int)n;
+}
+
 static int
 auth_getline(struct session *s, char *out, size_t outlen, int *len)
 {
@@ -566,7 +583,7 @@ auth_getline(struct session *s, char *out, size_t outlen, int *len)
 		return -1;
 	}
 	why = NULL;
-	if ((*len = smtp_b64decode(s->line.s, n, out, outlen - 1)) == -1)
+	if ((*len = sasl_decode(s->line.s, n, out, outlen - 1)) == -1)
 		why = "501 5.5.2 Bad base64";
 	if (why) {
 		reply_err(s, "%s", why);
@@ -604,7 +621,7 @@ do_auth(struct session *s, struct smtp_cmd *c)
 		if (ir != NULL && strcmp(ir, "=") == 0)
 			n = 0, buf[0] = '\0';
 		else if (ir != NULL) {
-			n = smtp_b64decode(ir, strlen(ir), buf,
+			n = sasl_decode(ir, strlen(ir), buf,
 			    sizeof(buf) - 1);
 			if (n == -1) {
 				reply_err(s, "501 5.5.2 Bad base64");
@@ -633,7 +650,7 @@ do_auth(struct session *s, struct smtp_cmd *c)
 		}
 	} else if (strcasecmp(mech, "LOGIN") == 0) {
 		if (ir != NULL) {
-			n = smtp_b64decode(ir, strlen(ir), buf,
+			n = sasl_decode(ir, strlen(ir), buf,
 			    sizeof(buf) - 1);
 			if (n == -1) {
 				reply_err(s, "501 5.5.2 Bad base64");

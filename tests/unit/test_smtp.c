@@ -1,6 +1,6 @@
 /*
  * Unit tests for lib/smtp.c: the SMTP command parser, the DATA/BDAT
- * decoder, the Received counter and base64.
+ * decoder and the Received counter.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -293,23 +293,6 @@ test_received(void **state)
 }
 
 static void
-test_b64(void **state)
-{
-	char	 out[64];
-
-	assert_int_equal(smtp_b64decode("AGFsaWNlAHBvc3Rh", 16, out,
-	    sizeof(out)), 12);
-	assert_memory_equal(out, "\0alice\0posta", 12);
-	assert_int_equal(smtp_b64decode("YQ==", 4, out, sizeof(out)), 1);
-	assert_int_equal(smtp_b64decode("YWI=", 4, out, sizeof(out)), 2);
-	assert_int_equal(smtp_b64decode("", 0, out, sizeof(out)), 0);
-	assert_int_equal(smtp_b64decode("YQ=", 3, out, sizeof(out)), -1);
-	assert_int_equal(smtp_b64decode("Y=Q=", 4, out, sizeof(out)), -1);
-	assert_int_equal(smtp_b64decode("YQ!=", 4, out, sizeof(out)), -1);
-	assert_int_equal(smtp_b64decode("YWJj", 4, out, 2), -1);
-}
-
-static void
 test_xtext(void **state)
 {
 	assert_true(smtp_xtext_valid("a+2Bb", 5));
@@ -333,7 +316,6 @@ main(void)
 		cmocka_unit_test(test_data_longline),
 		cmocka_unit_test(test_bdat_decode),
 		cmocka_unit_test(test_received),
-		cmocka_unit_test(test_b64),
 		cmocka_unit_test(test_xtext),
 	};
 
