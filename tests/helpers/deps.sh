@@ -20,6 +20,7 @@ run_pkgs="
 ucspi-tcp
 openssl
 swaks
+libnet-ssleay-perl
 curl
 strace
 "
