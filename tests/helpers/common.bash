@@ -4,7 +4,8 @@ load '/usr/lib/bats/bats-assert/load'
 
 TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 BIN=$TOP/bin
-export PATH="$BIN:$PATH"
+# Debian's python3 (the tests use its packages; a pyenv shim costs seconds a call)
+export PATH="$BIN:/usr/bin:$PATH"
 
 # A private instance in the test's own folder; sets INST and POSTA_CONF.
 make_instance() {
