@@ -49,7 +49,7 @@ struct session {
 	char		 first_rcpt[ADDR_MAX];
 	int		 spooling;
 	int		 bdat;		/* BDAT chunks under way */
-	struct spool	 spool;
+	struct submit	 spool;
 	struct smtp_dec	 dec;
 	struct smtp_hdr	 hdr;
 	int		 toobig;
@@ -94,7 +94,7 @@ static void
 transaction_reset(struct session *s)
 {
 	if (s->spooling)
-		spool_abort(&s->spool);
+		submit_abort(&s->spool);
 	s->spooling = 0;
 	s->bdat = 0;
 	s->in_mail = 0;
@@ -111,7 +111,7 @@ static void
 session_end(struct session *s, int status)
 {
 	if (s->spooling)
-		spool_abort(&s->spool);
+		submit_abort(&s->spool);
 	s->spooling = 0;
 	(void)io_flush(&s->io);
 	tlsx_close(&s->io);
@@ -345,7 +345,7 @@ received(struct session *s)
 	(void)buf_printf(&r, "; %s\n", date);
 	if (r.s == NULL)
 		return -1;
-	rv = spool_write(&s->spool, r.s, r.len);
+	rv = submit_write(&s->spool, r.s, r.len);
 	buf_free(&r);
 	return rv;
 }
@@ -353,7 +353,7 @@ received(struct session *s)
 static int
 spool_start(struct session *s, int flags)
 {
-	if (spool_open(&s->spool, s->sd) == -1)
+	if (submit_open(&s->spool, s->sd->cflag != NULL) == -1)
 		return -1;
 	s->spooling = 1;
 	s->toobig = 0;
@@ -379,7 +379,7 @@ spool_feed(struct session *s, const char *p, size_t n)
 		s->toobig = 1;
 		return;
 	}
-	(void)spool_write(&s->spool, p, n);
+	(void)submit_write(&s->spool, p, n);
 }
 
 /* The end of the message: refuse, or commit and reply with the ID. */
@@ -407,7 +407,7 @@ message_end(struct session *s)
 		reply(s, "554 5.4.6 Too many Received fields: mail loop");
 		return;
 	}
-	status = spool_commit(&s->spool, &s->env, id, sizeof(id));
+	status = submit_commit(&s->spool, &s->env, id, sizeof(id));
 	s->spooling = 0;
 	transaction_reset(s);
 	switch (status) {

@@ -8,6 +8,7 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "submit.h"
 #include "table.h"
 #include "users.h"
 
@@ -34,15 +35,6 @@ struct smtpd {
 	struct table	 aliases;	/* the keys of the aliases file */
 };
 
-/* A message on its way into posta-enqueue. */
-struct spool {
-	pid_t		 pid;
-	int		 msgfd;		/* pipe to its fd 0; -1 once closed */
-	int		 envfd;		/* socket on its fd 1 */
-	int		 failed;	/* a write failed: it is gone */
-	long long	 written;
-};
-
 /* policy.c */
 int	policy_aliases_load(struct table *, const char *path);
 /* 1 local domain (ours), 2 relay domain, 0 neither */
@@ -50,14 +42,6 @@ int	policy_domain(const struct smtpd *, const struct addr *);
 int	policy_local_exists(const struct smtpd *, const struct addr *);
 int	policy_relay_client(const struct smtpd *);
 int	policy_is_loopback(const char *ip);
-
-/* spool.c */
-int	spool_open(struct spool *, const struct smtpd *);
-int	spool_write(struct spool *, const void *, size_t);
-/* Returns the exit status of posta-enqueue, or 75; id gets the ID. */
-int	spool_commit(struct spool *, const struct buf *envelope, char *id,
-	    size_t idlen);
-void	spool_abort(struct spool *);
 
 /* smtpd.c */
 void	smtpd_session(struct smtpd *) __attribute__((noreturn));

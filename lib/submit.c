@@ -1,10 +1,5 @@
 /*
- * The way into the queue: posta-enqueue(8), message on a pipe to its
- * fd 0, envelope on a socket on its fd 1, the queue ID back on that
- * socket after the commit, and its exit status as the answer.  The
- * message streams through as it arrives; a transaction that fails
- * closes the pipe and the socket without an envelope, and posta-enqueue
- * refuses an envelope without a sender, so nothing is queued.
+ * submit: the client side of posta-enqueue(8); see submit.h.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -21,10 +16,10 @@
 
 #include "conf.h"
 #include "log.h"
-#include "smtpd.h"
+#include "submit.h"
 
 int
-spool_open(struct spool *sp, const struct smtpd *sd)
+submit_open(struct submit *sp, int pass_conf)
 {
 	char		 prog[PATH_MAX];
 	int		 p[2], s[2];
@@ -59,7 +54,7 @@ spool_open(struct spool *sp, const struct smtpd *sd)
 	case 0:
 		if (dup2(p[0], 0) == -1 || dup2(s[1], 1) == -1)
 			_exit(EX_OSERR);
-		if (sd->cflag != NULL && *conf != '\0')
+		if (pass_conf && *conf != '\0')
 			execl(prog, "posta-enqueue", "-C", conf, (char *)NULL);
 		else
 			execl(prog, "posta-enqueue", (char *)NULL);
@@ -91,7 +86,7 @@ write_all(int fd, const char *p, size_t n)
 }
 
 int
-spool_write(struct spool *sp, const void *p, size_t n)
+submit_write(struct submit *sp, const void *p, size_t n)
 {
 	if (sp->failed || sp->msgfd == -1)
 		return -1;
@@ -105,7 +100,7 @@ spool_write(struct spool *sp, const void *p, size_t n)
 }
 
 static int
-reap(struct spool *sp)
+reap(struct submit *sp)
 {
 	int	 status;
 
@@ -128,7 +123,7 @@ reap(struct spool *sp)
 }
 
 int
-spool_commit(struct spool *sp, const struct buf *env, char *id, size_t idlen)
+submit_commit(struct submit *sp, const struct buf *env, char *id, size_t idlen)
 {
 	char	 rbuf[128];
 	size_t	 got = 0;
@@ -163,7 +158,7 @@ spool_commit(struct spool *sp, const struct buf *env, char *id, size_t idlen)
 }
 
 void
-spool_abort(struct spool *sp)
+submit_abort(struct submit *sp)
 {
 	/* no envelope: posta-enqueue removes its file and exits 65 */
 	(void)reap(sp);
