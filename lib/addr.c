@@ -257,7 +257,9 @@ scan_mailbox(const char *s, size_t len, int flags, struct addr *a,
 					*why = "8-bit local part without SMTPUTF8";
 					return 0;
 				}
-				if (o + n >= sizeof(a->local) - 1) {
+				/* decoded, no longer than a dot-string may be,
+				 * so that addr_format() output parses again */
+				if (o + n >= ADDR_LOCAL_MAX) {
 					*why = "local part too long";
 					return 0;
 				}
@@ -269,7 +271,7 @@ scan_mailbox(const char *s, size_t len, int flags, struct addr *a,
 				*why = "control character in local part";
 				return 0;
 			}
-			if (o >= sizeof(a->local) - 1) {
+			if (o + 1 >= ADDR_LOCAL_MAX) {
 				*why = "local part too long";
 				return 0;
 			}
@@ -285,8 +287,8 @@ scan_mailbox(const char *s, size_t len, int flags, struct addr *a,
 		while (i < len && s[i] != '@' && s[i] != '>' && s[i] != ' ')
 			i++;
 		if (!addr_is_dot_string(s, i, flags & ADDR_UTF8)) {
-			*why = (flags & ADDR_UTF8) || !has_nonascii(s) ?
-			    "bad local part" : "8-bit local part without SMTPUTF8";
+			/* s is not NUL-terminated: look at s[0..i) only */
+			*why = "bad local part";
 			for (n = 0; n < i; n++)
 				if ((unsigned char)s[n] >= 0x80 &&
 				    !(flags & ADDR_UTF8))
