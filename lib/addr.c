@@ -519,8 +519,14 @@ lex_next(struct lex *lx, const char **why)
 		return lx->type = T_QSTR;
 	}
 	if (lx->s[lx->pos] == '[') {
-		while (lx->pos < lx->len && lx->s[lx->pos] != ']')
+		while (lx->pos < lx->len && lx->s[lx->pos] != ']') {
+			/* RFC 5322 3.4.1: FWS inside; unfolded, as above */
+			if (lx->s[lx->pos] == '\r' || lx->s[lx->pos] == '\n') {
+				lx->pos++;
+				continue;
+			}
 			buf_addc(&lx->tok, lx->s[lx->pos++]);
+		}
 		if (lx->pos >= lx->len) {
 			*why = "unterminated domain literal";
 			return -1;
@@ -597,6 +603,11 @@ addrlist_parse(const char *s, size_t len, int (*fn)(void *, const char *),
 	memset(&lx, 0, sizeof(lx));
 	lx.s = s;
 	lx.len = len;
+	/* no NUL in a header (RFC 5322 2.2); one would cut an address short */
+	if (memchr(s, '\0', len) != NULL) {
+		*why = "NUL in address list";
+		return -1;
+	}
 	*why = "syntax error in address list";
 	if (lex_next(&lx, why) == -1)
 		goto out;

@@ -706,6 +706,24 @@ test_list_callback_can_refuse(void **state)
 	assert_non_null(why);
 }
 
+/* Found by fuzzing: a domain literal handed CR, LF and NUL on to the
+ * caller, as a recipient address. */
+static void
+test_list_literal_is_unfolded_and_nul_refused(void **state)
+{
+	struct buf	 got = BUF_INIT;
+	const char	*why, *s = "a@[192.0.2.1\r\n ], b@c.test";
+	static const char nul[] = "a@[1.2.3\0.4], b@c.test";
+
+	assert_int_equal(addrlist_parse(s, strlen(s), collect, &got, &why), 0);
+	assert_string_equal(got.s, "a@[192.0.2.1 ]\nb@c.test\n");
+	buf_free(&got);
+	assert_int_equal(addrlist_parse(nul, sizeof(nul) - 1, collect, &got,
+	    &why), -1);
+	assert_string_equal(why, "NUL in address list");
+	assert_null(got.s);
+}
+
 static void
 test_list_honours_explicit_length(void **state)
 {
@@ -798,6 +816,7 @@ main(void)
 		cmocka_unit_test(test_list_stray_closing_paren_is_an_error_not_a_hang),
 		cmocka_unit_test(test_list_callback_can_refuse),
 		cmocka_unit_test(test_list_honours_explicit_length),
+		cmocka_unit_test(test_list_literal_is_unfolded_and_nul_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
