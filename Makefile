@@ -86,8 +86,9 @@ units: $(UNIT_BIN)
 # make check: unit tests, bats tests, man page lint.  tests/run prints
 # the closing "N passed, N failed" line.
 check: deps-check
-	$(MAKE) all units
-	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run $(UNIT_BIN)
+	$(MAKE) all units fuzz
+	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	FUZZ_BINS='$(FUZZ_BIN)' sh tests/run $(UNIT_BIN)
 
 lint-man:
 	mandoc -Tlint -Wwarning man/*
