@@ -506,8 +506,10 @@ lex_next(struct lex *lx, const char **why)
 
 			if (c == '\\' && lx->pos < lx->len)
 				c = lx->s[lx->pos++];
-			else if (c == '\r' || c == '\n')
-				continue;	/* folding inside quotes */
+			/* folding inside quotes, even after a backslash
+			 * (RFC 5322 3.2.1: a quoted-pair is VCHAR or WSP) */
+			if (c == '\r' || c == '\n')
+				continue;
 			if (buf_addc(&lx->tok, c) == -1)
 				return -1;
 		}

@@ -706,8 +706,8 @@ test_list_callback_can_refuse(void **state)
 	assert_non_null(why);
 }
 
-/* Found by fuzzing: a domain literal handed CR, LF and NUL on to the
- * caller, as a recipient address. */
+/* Found by fuzzing: a domain literal (and a quoted string's quoted-pair)
+ * handed CR, LF and NUL on to the caller, as a recipient address. */
 static void
 test_list_literal_is_unfolded_and_nul_refused(void **state)
 {
@@ -717,6 +717,11 @@ test_list_literal_is_unfolded_and_nul_refused(void **state)
 
 	assert_int_equal(addrlist_parse(s, strlen(s), collect, &got, &why), 0);
 	assert_string_equal(got.s, "a@[192.0.2.1 ]\nb@c.test\n");
+	buf_free(&got);
+	/* nor after a backslash in a quoted string */
+	s = "\"a\\\nb\"@c.test";
+	assert_int_equal(addrlist_parse(s, strlen(s), collect, &got, &why), 0);
+	assert_string_equal(got.s, "\"ab\"@c.test\n");
 	buf_free(&got);
 	assert_int_equal(addrlist_parse(nul, sizeof(nul) - 1, collect, &got,
 	    &why), -1);
