@@ -8,7 +8,8 @@
  *
  *	SECS.M<usec>P<pid>Q<n>.<host>,S=<octets>,W=<octets with CRLF>
  *
- * where <host> has "/", ":" and "," written as \057, \072 and \054.
+ * where <host> has "/", ":", "," and "\\" written as \057, \072, \054
+ * and \134.
  * A failure at any step (ENOSPC, EDQUOT, EIO ...) removes the tmp/
  * file and leaves nothing in new/; the caller decides whether the
  * error is temporary (posta-local: all of them but a refused path).
