@@ -420,6 +420,10 @@ aliases_load(struct aliases *al, const char *path, int flags, char *err,
 	if (*path == '\0')
 		return 0;
 	if (aliases_read_file(NULL, path, &text) == -1) {
+		if (errno == ENOENT) {
+			buf_free(&text);
+			return 0;	/* no file: no aliases */
+		}
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		buf_free(&text);
 		return -1;

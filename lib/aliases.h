@@ -56,7 +56,10 @@ struct aliases {
  */
 int	aliases_parse(struct aliases *, const char *text, size_t len,
 	    int flags, char *err, size_t errlen);
-/* Read and parse path; an empty path is an empty table.  err names the file. */
+/*
+ * Read and parse path; an empty path or a missing file is an empty
+ * table.  err names the file.
+ */
 int	aliases_load(struct aliases *, const char *path, int flags,
 	    char *err, size_t errlen);
 void	aliases_free(struct aliases *);
