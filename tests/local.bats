@@ -376,3 +376,29 @@ dave@other.test"
 	assert_failure 75
 	assert_output "4.3.5 mail_user no-such-account: no such user"
 }
+
+@test "posta-smtpd accepts at RCPT what posta-local delivers: aliases and extensions" {
+	cat >>"$INST/aliases" <<-EOT
+	team: alice,
+	    bob
+	sales@example.test: bob
+	EOT
+	serve posta-smtpd -m mx
+	run python3 "$TOP/tests/helpers/smtpraw.py" "$PORT" '1:EHLO c.test\r\n' \
+		'1:MAIL FROM:<a@c.test>\r\n' '1:RCPT TO:<alice+news@example.test>\r\n' \
+		'1:RCPT TO:<team@example.test>\r\n' '1:RCPT TO:<Sales@example.test>\r\n' \
+		'1:RCPT TO:<sales@localhost>\r\n' '1:RCPT TO:<nosuch+x@example.test>\r\n'
+	assert_line --index -5 --partial '250 2.1.5'
+	assert_line --index -4 --partial '250 2.1.5'
+	assert_line --index -3 --partial '250 2.1.5'
+	assert_line --index -2 --partial '550 5.1.1 <sales@localhost>'
+	assert_line --index -1 --partial '550 5.1.1 <nosuch+x@example.test>'
+	for a in alice+news@example.test team@example.test Sales@example.test; do
+		run posta-local "$a" <"$M"
+		assert_success
+	done
+	for a in sales@localhost nosuch+x@example.test; do
+		run posta-local "$a" <"$M"
+		assert_failure 67
+	done
+}
