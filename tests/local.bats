@@ -402,3 +402,16 @@ dave@other.test"
 		assert_failure 67
 	done
 }
+
+@test "user@[address literal] reaches the user of our domains; a malformed sender is refused" {
+	run posta-local 'alice@[127.0.0.1]' <"$M"
+	assert_success
+	assert_output "2.0.0 delivered to alice@example.test"
+	head -n 2 "$(maildir_only "$ALICE")" | grep -qx 'Delivered-To: alice@\[127.0.0.1\]'
+	run posta-local -f "$(printf 'x@y.test\nX-Injected: 1')" alice@example.test <"$M"
+	assert_failure 65
+	assert_output --partial "5.1.7 bad sender address"
+	run posta-local -f '<x@y.test>' alice@example.test <"$M"
+	assert_success
+	[ "$(cat $(maildir_new "$ALICE") | grep -c '^Return-Path: <x@y.test>$')" -eq 1 ]
+}

@@ -28,6 +28,24 @@
 #include "submit.h"
 
 static volatile sig_atomic_t	 timed_out;
+static int			 answered;
+
+/* Whatever ends the program (fatal() included) leaves one status line. */
+static void
+answer_once(void)
+{
+	if (!answered) {
+		answered = 1;
+		printf("4.3.0 posta-local: internal error\n");
+		fflush(stdout);
+	}
+}
+
+void
+local_init(void)
+{
+	atexit(answer_once);
+}
 
 void
 local_finish(struct local *l, int ex, const char *code, const char *fmt, ...)
@@ -40,6 +58,7 @@ local_finish(struct local *l, int ex, const char *code, const char *fmt, ...)
 	va_end(ap);
 	/* one line: no line end may come from a file or an address */
 	text[strcspn(text, "\r\n")] = '\0';
+	answered = 1;
 	printf("%s %s\n", code, text);
 	fflush(stdout);
 	if (ex == 0)
@@ -519,8 +538,9 @@ try_address(struct local *l, const char *local, const char *ext)
 		deliver_user(l, u, ext);
 }
 
-void
-local_deliver(struct local *l)
+/* Try the address, and its user without the extension. */
+static void
+try_local_part(struct local *l)
 {
 	const char	*delim = conf_str(C_recipient_delimiter);
 	char		 base[sizeof(l->addr.local)];
@@ -533,6 +553,31 @@ local_deliver(struct local *l)
 		memcpy(base, l->addr.local, n);
 		base[n] = '\0';
 		try_address(l, base, l->addr.local + n + 1);
+	}
+}
+
+void
+local_deliver(struct local *l)
+{
+	size_t	 i;
+
+	if (!l->addr.literal) {
+		try_local_part(l);
+		local_finish(l, EX_NOUSER, "5.1.1", "no such user %s", l->rcpt);
+	}
+	/*
+	 * user@[address literal]: the runner sends only our own literals
+	 * here; as posta-smtpd, take the user of any of our domains.
+	 */
+	strlcpy(l->addr.domain, l->hostname, sizeof(l->addr.domain));
+	try_local_part(l);
+	strlcpy(l->addr.domain, l->mydomain, sizeof(l->addr.domain));
+	try_local_part(l);
+	for (i = 0; i < l->domains.n; i++) {
+		if (strlcpy(l->addr.domain, l->domains.items[i],
+		    sizeof(l->addr.domain)) >= sizeof(l->addr.domain))
+			continue;
+		try_local_part(l);
 	}
 	local_finish(l, EX_NOUSER, "5.1.1", "no such user %s", l->rcpt);
 }
