@@ -310,9 +310,20 @@ mdeliver_commit(struct mdeliver *md)
 		}
 		if (link(md->tmp, path) == 0)
 			break;
-		if (errno != EEXIST)
+		if (errno == EEXIST) {
+			md->n = ++deliveries;	/* never overwrite a message */
+			continue;
+		}
+		if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOSYS)
 			goto fail;
-		md->n = ++deliveries;	/* never overwrite a message */
+		/* no hard links on this file system: rename, the name unique */
+		if (access(path, F_OK) == 0) {
+			md->n = ++deliveries;
+			continue;
+		}
+		if (rename(md->tmp, path) == 0)
+			break;
+		goto fail;
 	}
 	if (tries == MDELIVER_TRIES)
 		goto fail;
