@@ -207,12 +207,14 @@ dave@other.test"
 	"$TOP/tests/helpers/qshow" body "$q" | head -n 1 | grep -qx 'Delivered-To: alice@example.test'
 
 	rm "$q"
-	printf 'carol@other.test, alice\n' >"$ALICE/forward"
+	printf 'carol@other.test, alice\nCarol@other.test\n' >"$ALICE/forward"
 	run posta-local -f s@other.test alice@example.test <"$M"
 	assert_success
 	assert_output --regexp '^2\.0\.0 delivered to alice@example.test and forwarded as [0-9A-F]+$'
 	maildir_only "$ALICE"
 	[ "$(queue_count)" -eq 1 ]
+	run "$TOP/tests/helpers/qshow" rcpts "$(queue_files)"
+	assert_output "carol@other.test"
 
 	# local_forward_file names the file; empty turns forwards off
 	conf_add 'local_forward_file ='
@@ -276,6 +278,11 @@ dave@other.test"
 	run posta-local gone@example.test <"$M"
 	assert_failure 75
 	assert_output --partial "4.3.0 $BATS_TEST_TMPDIR/missing: No such file or directory"
+	# an empty list bounces rather than drop the mail
+	printf '# nobody yet\n' >"$BATS_TEST_TMPDIR/members"
+	run posta-local list@example.test <"$M"
+	assert_failure 67
+	assert_output "5.1.1 alias list@example.test has no recipients"
 }
 
 @test "a Delivered-To of this address is a mail loop: 5.4.6" {

@@ -398,6 +398,9 @@ deliver_alias(struct local *l, struct alias_expansion *x)
 			break;
 		}
 	}
+	if (x->n == 0)
+		local_finish(l, EX_NOUSER, "5.1.1", "alias %s has no "
+		    "recipients", l->rcpt);
 	/* one submission for every address: all are queued or none */
 	if (naddr > 0)
 		reinject(l, addrs, naddr, qid, sizeof(qid));
@@ -414,6 +417,18 @@ deliver_alias(struct local *l, struct alias_expansion *x)
 	local_finish(l, 0, "2.0.0", "alias expanded: %zu forwarded%s%s, "
 	    "%zu delivered, %zu command%s", naddr, naddr ? " as " : "", qid,
 	    nbox, ncmd, ncmd == 1 ? "" : "s");
+}
+
+/* Is s among list[0..n)? */
+static int
+already(char **list, size_t n, const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(list[i], s) == 0)
+			return 1;
+	return 0;
 }
 
 /* The user's forward file: 0 none (or only the user), 1 forwards. */
@@ -461,6 +476,10 @@ read_forward(struct local *l, const struct user *u, char ***out, size_t *nout,
 		if (strcasecmp(a[n], u->address) == 0 ||
 		    strcasecmp(a[n], l->rcpt) == 0) {
 			*keep = 1;	/* a copy stays here */
+			free(a[n]);
+			continue;
+		}
+		if (already(a, n, a[n])) {
 			free(a[n]);
 			continue;
 		}
