@@ -260,6 +260,11 @@ dave@other.test"
 	run posta-local slow@example.test <"$M"
 	assert_failure 75
 	assert_output "4.3.0 command for slow timed out"
+	# also while the message is still being written to it
+	python3 -c 'import sys; sys.stdout.write("Subject: big\n\n" + "x" * 99999 + "\n")' >"$M.big"
+	run posta-local slow@example.test <"$M.big"
+	assert_failure 75
+	assert_output "4.3.0 command for slow timed out"
 }
 
 @test ":include: in the aliases file reads addresses from another file" {

@@ -323,6 +323,7 @@ run_command(struct local *l, const char *cmd, const char *via)
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(EX_OSERR);
 	}
+	(void)setpgid(pid, pid);	/* as the child does: no race for kill */
 	close(fds[0]);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;
@@ -346,6 +347,8 @@ run_command(struct local *l, const char *cmd, const char *via)
 	}
 	close(fds[1]);
 	buf_free(&hdr);
+	if (timed_out)
+		kill(-pid, SIGKILL);
 	while (waitpid(pid, &status, 0) == -1) {
 		if (errno != EINTR)
 			local_finish(l, EX_TEMPFAIL, "4.3.0", "waitpid: %s",
@@ -353,9 +356,9 @@ run_command(struct local *l, const char *cmd, const char *via)
 		if (timed_out)
 			kill(-pid, SIGKILL);
 	}
-	if (timed_out)
-		kill(-pid, SIGKILL);
 	alarm(0);
+	if (timed_out)
+		kill(-pid, SIGKILL);	/* what the shell left behind */
 	if (timed_out)
 		local_finish(l, EX_TEMPFAIL, "4.3.0", "command for %s timed "
 		    "out", via);
