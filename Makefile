@@ -106,7 +106,7 @@ install: all
 		chmod 2755 $(DESTDIR)$(SBINDIR)/posta-enqueue || \
 		echo "warning: group $(QUEUE_GROUP) missing: posta-enqueue not set-group-ID" >&2
 	ln -sf posta-sendmail $(DESTDIR)$(SBINDIR)/sendmail
-	ln -sf posta-sendmail $(DESTDIR)$(BINDIR)/mailq
+	ln -sf $(SBINDIR)/posta-sendmail $(DESTDIR)$(BINDIR)/mailq
 	for m in man/*.[158]; do s=$${m##*.}; $(INSTALL) -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
 clean:
