@@ -124,6 +124,12 @@ want() {
 	maildir_only "$ALICE/.news"
 	[ -f "$ALICE/.news/maildirfolder" ]
 	[ -d "$ALICE/cur" ] && [ -d "$ALICE/.news/cur" ] && [ -d "$ALICE/.news/tmp" ]
+	# a Maildir with only tmp/ is completed
+	rm -rf "$BOB" && mkdir -p "$BOB/tmp"
+	run posta-local bob@example.test <"$M"
+	assert_success
+	maildir_only "$BOB"
+	[ -d "$BOB/cur" ]
 	# an existing folder is found whatever the case; a bad name is the inbox
 	mkdir -p "$ALICE/.Lists.posta/new" "$ALICE/.Lists.posta/cur" "$ALICE/.Lists.posta/tmp"
 	run posta-local alice+lists.posta@example.test <"$M"
