@@ -433,3 +433,13 @@ dave@other.test"
 	assert_success
 	[ "$(cat $(maildir_new "$ALICE") | grep -c '^Return-Path: <x@y.test>$')" -eq 1 ]
 }
+
+@test "a message larger than message_size_limit is refused for good (5.3.4)" {
+	conf_add 'message_size_limit = 20'
+	run posta-local alice@example.test <"$M"
+	assert_failure 65
+	assert_output "5.3.4 message larger than message_size_limit (20)"
+	run posta-local -L "$(stat -c %s "$M")" alice@example.test <"$M"
+	assert_failure 65
+	[ "$(maildir_count "$ALICE")" -eq 0 ]
+}
