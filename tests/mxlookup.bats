@@ -51,6 +51,12 @@ setup_file() {
 		done
 		printf 'tcp MX 10 big\n'
 	} | dns_zone bulk
+	# signed: unbound validates it and sets AD
+	dns_zone -s sec <<-'EOF'
+	signed		MX 10 mx.signed
+	mx.signed	A 127.0.0.5
+	outside		MX 10 mx1.multi.test.
+	EOF
 	dns_start
 }
 
@@ -211,6 +217,22 @@ assert m["mx"][1]["addrs"] == ["::12", "127.0.0.12"]
 assert n["status"] == "nomail" and "null MX" in n["reason"]
 assert s["status"] == "temp" and "SERVFAIL" in s["reason"]
 assert a["implicit"] and a["mx"][0]["name"] == "aonly.test"
+' <<<"$output"
+	assert_success
+}
+
+@test "-j carries the DNSSEC AD bit: set for a zone the resolver validated, clear otherwise" {
+	drill -D -p "$DNS_PORT" signed.sec MX @127.0.0.1 | grep -q '^;; flags: .* ad '
+	run mxlookup -j -a -s "$DNS_SERVER" signed.sec outside.sec multi.test
+	assert_success
+	run python3 -c '
+import json, sys
+s, o, m = [json.loads(l) for l in sys.stdin]
+assert s["ad"] is True and s["mx"][0]["ad"] is True, s
+assert s["mx"][0]["addrs"] == ["127.0.0.5"], s
+# a signed MX pointing into an unsigned zone: the list is signed, its host not
+assert o["ad"] is True and o["mx"][0]["ad"] is False, o
+assert m["ad"] is False and m["mx"][0]["ad"] is False, m
 ' <<<"$output"
 	assert_success
 }
