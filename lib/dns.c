@@ -388,6 +388,8 @@ dns_mx_order(struct dns_mxrec *mx, size_t *np, uint32_t (*rnd)(uint32_t))
 	return hadnull && n == 0;
 }
 
+static int	check_domain(const char *, char *);
+
 /*
  * The context.
  */
@@ -491,6 +493,33 @@ dns_close(struct dns *d)
 	free(d);
 }
 
+int
+mxlist_drop_self(struct mxlist *l, const char *myname)
+{
+	char	name[DNS_NAMELEN];
+	size_t	i, n;
+	int	pref;
+
+	if (check_domain(myname, name) == -1)
+		return 0;
+	for (i = 0; i < l->nhost; i++)
+		if (strcmp(l->host[i].name, name) == 0)
+			break;
+	if (i == l->nhost)
+		return 0;
+	/* RFC 5321 5.1: drop it and every preference >= its own */
+	pref = l->host[i].pref;
+	for (i = n = 0; i < l->nhost; i++) {
+		if (l->host[i].pref >= pref) {
+			free(l->host[i].addr);
+			continue;
+		}
+		l->host[n++] = l->host[i];
+	}
+	l->nhost = n;
+	return 1;
+}
+
 void
 mxlist_free(struct mxlist *l)
 {
@@ -524,6 +553,7 @@ struct query {
 	size_t		 wirelen;
 	struct dns_answer ans;		/* when done */
 	int		 failed;	/* done without an answer: temporary */
+	int		 malformed;	/* a UDP answer was malformed */
 	char		 reason[DNS_REASONLEN];
 	int		 tcpfd;
 	enum tcpstate	 tcpstate;
@@ -1046,6 +1076,12 @@ query_answer(struct engine *e, struct query *q, const uint8_t *p, size_t n,
 		    q->name, type_name(q->type), s->name);
 		return;
 	case DNS_R_MALFORMED:
+		/* over UDP it may be a late answer to an earlier query
+		 * that had this ID, or a forgery: wait for the real one */
+		if (q->state == Q_UDP) {
+			q->malformed = 1;
+			return;
+		}
 		query_fail(e, q, "%s %s: malformed answer from %s", q->name,
 		    type_name(q->type), s->name);
 		return;
@@ -1213,9 +1249,10 @@ engine_step(struct engine *e, long long now)
 			if (q->state == Q_UDP && q->tries <= e->d->retries)
 				query_send(e, q, now);
 			else if (q->state == Q_UDP)
-				query_fail(e, q, "%s %s: no answer from %s "
+				query_fail(e, q, "%s %s: no %sanswer from %s "
 				    "after %d tries", q->name,
-				    type_name(q->type), s->name, q->tries);
+				    type_name(q->type), q->malformed ?
+				    "well-formed " : "", s->name, q->tries);
 			else
 				query_fail(e, q, "%s %s: TCP to %s timed out",
 				    q->name, type_name(q->type), s->name);

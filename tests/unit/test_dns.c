@@ -444,6 +444,35 @@ test_parse_server(void **state)
 }
 
 static void
+test_drop_self(void **state)
+{
+	struct mxlist	l;
+	const int	pref[] = { 10, 20, 20, 30 };
+	const char	*name[] = { "a.test", "b.test", "me.test", "c.test" };
+	size_t		i;
+
+	memset(&l, 0, sizeof(l));
+	l.host = calloc(4, sizeof(*l.host));
+	assert_non_null(l.host);
+	l.nhost = 4;
+	for (i = 0; i < 4; i++) {
+		l.host[i].pref = pref[i];
+		strlcpy(l.host[i].name, name[i], sizeof(l.host[i].name));
+		l.host[i].addr = calloc(1, sizeof(*l.host[i].addr));
+		l.host[i].naddr = 1;
+	}
+	assert_int_equal(mxlist_drop_self(&l, "other.test"), 0);
+	assert_int_equal(l.nhost, 4);
+	/* case and a final dot do not matter; b.test has me's preference */
+	assert_int_equal(mxlist_drop_self(&l, "ME.test."), 1);
+	assert_int_equal(l.nhost, 1);
+	assert_string_equal(l.host[0].name, "a.test");
+	assert_int_equal(mxlist_drop_self(&l, "a.test"), 1);
+	assert_int_equal(l.nhost, 0);
+	mxlist_free(&l);
+}
+
+static void
 test_status_names(void **state)
 {
 	assert_string_equal(dns_status_name(DNS_OK), "ok");
@@ -471,6 +500,7 @@ main(void)
 		cmocka_unit_test(test_order_null_mx),
 		cmocka_unit_test(test_order_shuffles),
 		cmocka_unit_test(test_parse_server),
+		cmocka_unit_test(test_drop_self),
 		cmocka_unit_test(test_status_names),
 	};
 
