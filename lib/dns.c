@@ -686,13 +686,23 @@ lookup_start(struct engine *e, struct lookup *l)
 		q->tcpfd = -1;
 		q->state = Q_PENDING;
 		q->srv = 0;	/* resolv.conf(5): in the order given */
-		dn = ldns_dname_new_frm_str(q->name);
-		pkt = dn == NULL ? NULL : ldns_pkt_query_new(dn, q->type,
-		    LDNS_RR_CLASS_IN, LDNS_RD);
+		q->hnext = e->hash[h];
+		e->hash[h] = q;
+		if ((dn = ldns_dname_new_frm_str(q->name)) == NULL) {
+			/* a name from an answer that is no name */
+			q->state = Q_DONE;
+			q->failed = 1;
+			say(q->reason, "%s: not a valid name", q->name);
+			lookup_done(e, l, q);
+			return;
+		}
+		pkt = ldns_pkt_query_new(dn, q->type, LDNS_RR_CLASS_IN,
+		    LDNS_RD);
 		if (pkt == NULL) {
-			if (dn != NULL)
-				ldns_rdf_deep_free(dn);
-			free(q);
+			ldns_rdf_deep_free(dn);
+			q->state = Q_DONE;
+			q->failed = 1;
+			say(q->reason, "out of memory");
 			e->oom = 1;
 			return;
 		}
@@ -702,14 +712,13 @@ lookup_start(struct engine *e, struct lookup *l)
 		if (ldns_pkt2wire(&q->wire, pkt, &q->wirelen) !=
 		    LDNS_STATUS_OK || q->wirelen < 12) {
 			ldns_pkt_free(pkt);
-			free(q->wire);
-			free(q);
+			q->state = Q_DONE;
+			q->failed = 1;
+			say(q->reason, "out of memory");
 			e->oom = 1;
 			return;
 		}
 		ldns_pkt_free(pkt);
-		q->hnext = e->hash[h];
-		e->hash[h] = q;
 		q->next = NULL;
 		*e->pendtail = q;
 		e->pendtail = &q->next;
@@ -746,8 +755,6 @@ job_finish(struct job *j)
 	}
 	if (temp) {
 		o->status = DNS_TEMP;
-		say(o->reason, "%s",
-		    o->host[0].reason);
 		for (i = 0; i < o->nhost; i++)
 			if (o->host[i].status == DNS_TEMP) {
 				say(o->reason, "%s", o->host[i].reason);
@@ -977,9 +984,14 @@ udp_socket(int family)
 {
 	int	fd;
 
+	int	size = 1 << 20;
+
 	if ((fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
 		return -1;
+	/* room for a burst of answers to dns_max_queries questions; the
+	 * kernel may give less, then a lost answer is asked again */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	return fd;
 }
 
