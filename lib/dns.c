@@ -859,6 +859,7 @@ mx_done(struct engine *e, struct lookup *l, struct query *q)
 		memcpy(mx, a->mx, n * sizeof(*mx));
 		if (dns_mx_order(mx, &n, arc4random_uniform)) {
 			free(mx);
+			o->nullmx = 1;
 			job_fail(j, DNS_NOMAIL, "accepts no mail (null MX, "
 			    "RFC 7505)");
 			return;

@@ -57,6 +57,8 @@ struct mxlist {
 	size_t		 nhost;
 	char		 reason[DNS_REASONLEN];	/* why, when status != DNS_OK;
 					 * it does not repeat the domain */
+	int		 nullmx;	/* DNS_NOMAIL from a null MX (RFC 7505
+					 * 4.2: 5.1.10 in a bounce) */
 };
 
 struct dns;

@@ -214,7 +214,8 @@ m, n, s, a = objs
 assert m["status"] == "ok" and not m["implicit"] and m["ad"] is False
 assert [(x["pref"], x["name"]) for x in m["mx"]] == [(10, "mx1.multi.test"), (20, "mx2.multi.test"), (30, "mx3.multi.test")]
 assert m["mx"][1]["addrs"] == ["::12", "127.0.0.12"]
-assert n["status"] == "nomail" and "null MX" in n["reason"]
+assert n["status"] == "nomail" and "null MX" in n["reason"] and n["nullmx"] is True
+assert "nullmx" not in m and "nullmx" not in s
 assert s["status"] == "temp" and "SERVFAIL" in s["reason"]
 assert a["implicit"] and a["mx"][0]["name"] == "aonly.test"
 ' <<<"$output"
