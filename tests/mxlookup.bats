@@ -73,6 +73,18 @@ teardown() {
 	stop_all
 }
 
+# A nameserver that never answers: a bound UDP socket nobody reads;
+# sets port.  stop_all ends it.
+silent_server() {
+	port=$(free_port)
+	spawn python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+print("ready", flush=True)
+time.sleep(60)' "$port" >"$BATS_TEST_TMPDIR/silent.out"
+	until grep -q ready "$BATS_TEST_TMPDIR/silent.out"; do sleep 0.05; done
+}
+
 # drill's MX answer for $1: "pref<TAB>exchanger" lines, sorted.
 drill_mx() {
 	drill -p "$DNS_PORT" "$1" MX @127.0.0.1 |
@@ -294,21 +306,20 @@ assert m["ad"] is False and m["mx"][0]["ad"] is False, m
 }
 
 @test "a server that never answers is a temporary failure after dns_retries more tries" {
-	# a bound UDP socket that reads nothing
-	port=$(free_port)
-	python3 -c 'import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-print("ready", flush=True)
-time.sleep(60)' "$port" >"$BATS_TEST_TMPDIR/silent.out" 3>&- &
-	silent=$!
-	until grep -q ready "$BATS_TEST_TMPDIR/silent.out"; do sleep 0.05; done
+	silent_server
 	printf 'dns_retries = 1\n' >"$POSTA_CONF"
 	run --separate-stderr mxlookup -t 1 -s "127.0.0.1:$port" multi.test
-	kill "$silent"
-	wait "$silent" || true
 	[ "$status" -eq 75 ]
 	[ "$stderr" = "mxlookup: multi.test: multi.test MX: no answer from 127.0.0.1#$port after 2 tries" ]
+}
+
+@test "with several nameservers in dns_resolver, a query that times out goes to the next" {
+	silent_server
+	printf 'dns_resolver = 127.0.0.1:%s %s\ndns_retries = 1\n' "$port" "$DNS_SERVER" >"$POSTA_CONF"
+	run --separate-stderr mxlookup -t 1 multi.test aonly.test
+	assert_success
+	[ "${#lines[@]}" -eq 4 ]
+	[ -z "$stderr" ]
 }
 
 @test "usage errors exit 64 with the synopsis" {
