@@ -322,6 +322,23 @@ assert m["ad"] is False and m["mx"][0]["ad"] is False, m
 	[ -z "$stderr" ]
 }
 
+@test "without dns_resolver the nameserver lines of /etc/resolv.conf are asked, in order" {
+	unshare -m true 2>/dev/null || skip "needs a private mount namespace (root)"
+	cat >"$BATS_TEST_TMPDIR/resolv.conf" <<-'EOF'
+	# nothing listens on port 53 of these loopback addresses
+	search example.org
+	nameserver 127.0.0.77
+	options ndots:1
+	nameserver 127.0.0.78
+	EOF
+	printf 'dns_retries = 1\n' >"$POSTA_CONF"
+	run --separate-stderr unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf &&
+	    exec mxlookup -t 1 multi.test' sh "$BATS_TEST_TMPDIR/resolv.conf"
+	[ "$status" -eq 75 ]
+	# the retry went to the second
+	[ "$stderr" = "mxlookup: multi.test: multi.test MX: no answer from 127.0.0.78#53 after 2 tries" ]
+}
+
 @test "usage errors exit 64 with the synopsis" {
 	run --separate-stderr mxlookup -x multi.test
 	[ "$status" -eq 64 ]
