@@ -339,6 +339,13 @@ assert m["ad"] is False and m["mx"][0]["ad"] is False, m
 	[ "$stderr" = "mxlookup: multi.test: multi.test MX: no answer from 127.0.0.78#53 after 2 tries" ]
 }
 
+@test "an address literal is its own exchanger, without DNS" {
+	run --separate-stderr mxlookup -a -s 127.0.0.1:1 '[127.0.0.1]' '[IPv6:::1]' '[1.2.3]'
+	[ "$status" -eq 1 ]
+	assert_output "$(printf '[127.0.0.1]\t0\t[127.0.0.1]\t127.0.0.1\n[IPv6:::1]\t0\t[IPv6:::1]\t::1')"
+	[ "$stderr" = "mxlookup: [1.2.3]: malformed address literal" ]
+}
+
 @test "usage errors exit 64 with the synopsis" {
 	run --separate-stderr mxlookup -x multi.test
 	[ "$status" -eq 64 ]
