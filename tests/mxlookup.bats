@@ -286,8 +286,12 @@ assert m["ad"] is False and m["mx"][0]["ad"] is False, m
 			"$i" $((i % 50)) "$i" $(((i + 1) % 50))
 	done)
 	[ "$output" = "$expect" ]
-	# with addresses, each exchanger has its one
+	# with addresses, each exchanger has its one, asked for once
+	a=$(dns_queries 'mx[0-9]+\.bulk\. A IN')
+	aaaa=$(dns_queries 'mx[0-9]+\.bulk\. AAAA IN')
 	run mxlookup -a -s "$DNS_SERVER" <"$BATS_TEST_TMPDIR/list"
+	[ $(($(dns_queries 'mx[0-9]+\.bulk\. A IN') - a)) -eq 50 ]
+	[ $(($(dns_queries 'mx[0-9]+\.bulk\. AAAA IN') - aaaa)) -eq 50 ]
 	[ "$(awk -F '\t' '{ split($3, h, "[x.]"); if ($4 != "127.0.3." h[2] + 1) bad++ } END { print bad + 0 }' <<<"$output")" -eq 0 ]
 }
 
