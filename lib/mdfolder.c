@@ -495,8 +495,7 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 					   UIDVALIDITY */
 	else if (r == -1)
 		goto fail;
-	if (f->synced && f->ul.uidvalidity != f->uidvalidity &&
-	    f->ul.uidvalidity != 0) {
+	if (f->synced && f->ul.uidvalidity != f->uidvalidity) {
 		/* a new list: every message of the view is gone */
 		for (i = 0; i < f->nmsgs; i++)
 			if (!f->msgs[i].expunged) {
