@@ -587,7 +587,8 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 
 	/* files without a UID: one each (duplicates of a base dropped),
 	 * in order of arrival */
-	qsort(fa, nfa, sizeof(*fa), cmp_found_base);
+	if (nfa > 0)
+		qsort(fa, nfa, sizeof(*fa), cmp_found_base);
 	for (i = j = 0; i < nfa; i++) {
 		if (j > 0 && fa[i].baselen == fa[j - 1].baselen &&
 		    memcmp(fa[i].name, fa[j - 1].name, fa[i].baselen) == 0)
@@ -595,7 +596,8 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 		fa[j++] = fa[i];
 	}
 	nfa = j;
-	qsort(fa, nfa, sizeof(*fa), cmp_found_time);
+	if (nfa > 0)
+		qsort(fa, nfa, sizeof(*fa), cmp_found_time);
 	if (f->ul.uidvalidity == 0)
 		uidlist_create(&f->ul);
 	for (i = 0; i < nfa; i++) {
@@ -606,7 +608,8 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 		rec->mark = f->gen;
 		fa[i].uid = rec->uid;
 	}
-	qsort(fa, nfa, sizeof(*fa), cmp_found_uid);
+	if (nfa > 0)
+		qsort(fa, nfa, sizeof(*fa), cmp_found_uid);
 
 	/* what the view had and the folder no longer has */
 	live = 0;
