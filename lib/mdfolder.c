@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "io.h"
 #include "maildir.h"
 #include "mdeliver.h"
 #include "mdpriv.h"
@@ -26,25 +27,13 @@ static int	 view_rebuild(struct md_folder *);
 
 /* --- the session's view: base -> index ------------------------------- */
 
-static uint64_t
-hash_of(const char *s, size_t n)
-{
-	uint64_t	 h = 14695981039346656037ULL;	/* FNV-1a */
-
-	while (n--) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static void
 view_insert(struct md_folder *f, size_t idx)
 {
 	const struct md_msg	*m = &f->msgs[idx];
 	size_t			 i;
 
-	i = hash_of(m->name, m->baselen) & (f->hashcap - 1);
+	i = uidlist_hash(m->name, m->baselen) & (f->hashcap - 1);
 	while (f->hash[i] != 0)
 		i = (i + 1) & (f->hashcap - 1);
 	f->hash[i] = idx + 1;
@@ -78,7 +67,7 @@ view_find(struct md_folder *f, const char *base, size_t baselen)
 
 	if (f->hashcap == 0)
 		return NULL;
-	i = hash_of(base, baselen) & (f->hashcap - 1);
+	i = uidlist_hash(base, baselen) & (f->hashcap - 1);
 	while (f->hash[i] != 0) {
 		m = &f->msgs[f->hash[i] - 1];
 		if (!m->expunged && m->baselen == baselen &&
@@ -961,13 +950,11 @@ static int
 copy_fd(int in, int out)
 {
 	char	 b[65536];
-	ssize_t	 n, w, off;
+	ssize_t	 n;
 
-	while ((n = read(in, b, sizeof(b))) > 0) {
-		for (off = 0; off < n; off += w)
-			if ((w = write(out, b + off, (size_t)(n - off))) == -1)
-				return -1;
-	}
+	while ((n = read(in, b, sizeof(b))) > 0)
+		if (write_full(out, b, (size_t)n) == -1)
+			return -1;
 	return n == -1 ? -1 : 0;
 }
 
@@ -1071,20 +1058,11 @@ md_append_begin(struct md_folder *dst)
 int
 md_append_write(struct md_append *a, const void *p, size_t n)
 {
-	const char	*s = p;
-	ssize_t		 w;
-
-	a->lf += maildir_crlf_extra(s, n, &a->prevcr);
+	a->lf += maildir_crlf_extra(p, n, &a->prevcr);
 	a->size += (off_t)n;
-	while (n > 0) {
-		if ((w = write(a->fd, s, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			a->failed = errno;
-			return -1;
-		}
-		s += w;
-		n -= (size_t)w;
+	if (write_full(a->fd, p, n) == -1) {
+		a->failed = errno;
+		return -1;
 	}
 	return 0;
 }
