@@ -485,17 +485,12 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 	else if (r == -1)
 		goto fail;
 	if (f->synced && f->ul.uidvalidity != f->uidvalidity) {
-		/* a new list: every message of the view is gone */
-		for (i = 0; i < f->nmsgs; i++)
-			if (!f->msgs[i].expunged) {
-				f->msgs[i].expunged = 1;
-				ch->nexpunged++;
-			}
+		/* a new list: the view starts again, from both folders */
+		ch->nexpunged = md_count(f, NULL);
 		ch->uidvalidity_changed = 1;
-		f->maxuid = 0;
-		free(f->hash);
-		f->hash = NULL;
-		f->hashcap = f->hashused = 0;
+		view_clear(f);
+		f->uidnext = 0;
+		f->curdirty = 1;
 	}
 	keywords_refresh(f);
 
