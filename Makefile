@@ -90,6 +90,12 @@ check: deps-check
 	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	FUZZ_BINS='$(FUZZ_BIN)' sh tests/run $(UNIT_BIN)
 
+# make bench: every script under bench/ in turn (as root; the peers are
+# fetched with apt-get download and run privately).  Not part of check.
+bench: all
+	@for b in bench/*; do [ -f "$$b" ] && [ -x "$$b" ] || continue; \
+		echo "== $$b"; "$$b" || echo "bench: $$b failed"; done
+
 lint-man:
 	mandoc -Tlint -Wwarning man/*
 
@@ -113,7 +119,7 @@ install: all
 clean:
 	rm -rf build bin
 
-.PHONY: FORCE all check units run install clean deps-check deps-run lint-man
+.PHONY: FORCE all bench check units run install clean deps-check deps-run lint-man
 
 # make fuzz: libFuzzer targets (tests/fuzz/fuzz_<name>.c) built with clang,
 # AddressSanitizer and UBSan, on lib/ objects compiled with the same flags
