@@ -207,7 +207,11 @@ rec_append(struct uidlist *ul, uint32_t uid, const char *ext, size_t extlen,
 		errno = EINVAL;
 		return -1;
 	}
-	if (namelen == 0 || memchr(name, '/', namelen) != NULL) {
+	/* a NUL would cut the name (or ext) short: written back, the
+	 * record would differ or, empty, make the list unreadable */
+	if (namelen == 0 || memchr(name, '/', namelen) != NULL ||
+	    memchr(name, '\0', namelen) != NULL ||
+	    memchr(ext, '\0', extlen) != NULL) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -354,6 +358,10 @@ parse_header(struct uidlist *ul, const char *s, size_t n)
 	ul->version = 0;
 	ul->uidvalidity = ul->nextuid = 0;
 	ul->guid[0] = '\0';
+	if (memchr(s, '\0', n) != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
 	for (t = s; t < end; t = te + 1) {
 		if ((te = memchr(t, ' ', (size_t)(end - t))) == NULL)
 			te = end;

@@ -201,6 +201,32 @@ test_broken_lists_are_refused(void **state)
 	}
 }
 
+/* Found by fuzzing: a NUL in a name was kept as the end of the name,
+ * and an empty name written back made the list unreadable. */
+static void
+test_a_nul_octet_is_refused(void **state)
+{
+	struct fixture		*f = *state;
+	struct uidlist		 ul;
+	static const char	 name[] = "3 V2 N3\n1 :a\n2 :\0b\n";
+	static const char	 ext[] = "3 V2 N3\n1 W\0x :a\n";
+	static const char	 hdr[] = "3 V2 N3 X\0\n1 :a\n";
+	static const struct { const char *s; size_t n; } bad[] = {
+		{ name, sizeof(name) - 1 },
+		{ ext, sizeof(ext) - 1 },
+		{ hdr, sizeof(hdr) - 1 },
+	};
+	size_t			 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uidlist_init(&ul, f->dir);
+		errno = 0;
+		assert_int_equal(uidlist_parse(&ul, bad[i].s, bad[i].n), -1);
+		assert_int_equal(errno, EINVAL);
+		uidlist_free(&ul);
+	}
+}
+
 static void
 test_new_list_round_trip(void **state)
 {
@@ -407,6 +433,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_a_dovecot_written_list_is_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_nul_octet_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_next_uid_is_past_appended_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(
