@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "dns.h"
 #include "log.h"
 #include "remote.h"
 
@@ -236,7 +237,64 @@ route_fail(struct route *rt, char result, const char *status,
 	strlcpy(rt->text, text, sizeof(rt->text));
 }
 
-int	route_mx(struct remote *, char *, size_t);
+/* RFC 5321 5.1: the destination's exchangers, lowest preference first. */
+static void
+route_mx(struct remote *r)
+{
+	struct route	*rt = &r->route;
+	struct dns	*d;
+	struct mxlist	 l;
+	struct mxhost	*h;
+	char		 why[DNS_REASONLEN + 300];
+	size_t		 i, k;
+	int		 port = (int)conf_num(C_remote_port);
+
+	if ((d = dns_open(why, sizeof(why))) == NULL) {
+		route_fail(rt, 'T', "4.4.3", why);
+		return;
+	}
+	memset(&l, 0, sizeof(l));
+	switch (dns_mx(d, r->dest, &l)) {
+	case DNS_OK:
+		for (i = 0; i < l.nhost; i++) {
+			h = &l.host[i];
+			for (k = 0; k < h->naddr; k++)
+				if (add_target(rt, h->name,
+				    (struct sockaddr *)&h->addr[k],
+				    h->addr[k].ss_family == AF_INET6 ?
+				    sizeof(struct sockaddr_in6) :
+				    sizeof(struct sockaddr_in), port) == -1) {
+					route_fail(rt, 'T', "4.3.0",
+					    "out of memory");
+					goto out;
+				}
+			if (h->naddr == 0)
+				log_info("%s: MX %s skipped: %s", r->dest,
+				    h->name, h->reason);
+		}
+		if (rt->n == 0)
+			route_fail(rt, 'T', "4.4.3", "no exchanger address");
+		break;
+	case DNS_NOMAIL:
+		/* RFC 7505 4.2: 5.1.10 for a null MX; else no such domain */
+		snprintf(why, sizeof(why), "domain %s %s", r->dest, l.reason);
+		route_fail(rt, 'F', strstr(l.reason, "null MX") != NULL ?
+		    "5.1.10" : "5.1.2", why);
+		break;
+	case DNS_PERM:
+		snprintf(why, sizeof(why), "domain %s: %s", r->dest, l.reason);
+		route_fail(rt, 'F', "5.4.4", why);
+		break;
+	default:
+		snprintf(why, sizeof(why), "DNS lookup of %s: %s", r->dest,
+		    l.reason);
+		route_fail(rt, 'T', "4.4.3", why);
+		break;
+	}
+out:
+	mxlist_free(&l);
+	dns_close(d);
+}
 
 /*
  * Fill r->route.  Returns 0 (the route, or r->route.fail set with what
@@ -279,7 +337,8 @@ route_find(struct remote *r, char *err, size_t errlen)
 			route_fail(rt, 'F', "5.4.4", "no address for the next hop");
 		return 0;
 	}
-	return route_mx(r, err, errlen);
+	route_mx(r);
+	return 0;
 }
 
 int
