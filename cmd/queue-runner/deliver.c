@@ -403,7 +403,8 @@ local_finish(struct job *j)
 		sp = line + strcspn(line, " ");
 		snprintf(status, sizeof(status), "%.*s", (int)(sp - line),
 		    line);
-		diag = line;
+		/* the code goes in Status, the text in Diagnostic-Code */
+		diag = *sp == ' ' ? sp + 1 : NULL;
 	} else {
 		exit_text(j->status, why, sizeof(why));
 		snprintf(status, sizeof(status), "%s",

@@ -165,7 +165,7 @@ qent_all(void)
 		log_warnx("out of memory listing the queue");
 }
 
-static void
+static int
 scan_queue(void)
 {
 	struct buf	 p = BUF_INIT;
@@ -173,12 +173,13 @@ scan_queue(void)
 	struct qent	*q;
 	DIR		*d;
 	size_t		 i;
+	int		 added = 0;
 
 	if (queue_path(&p, R.qdir, "queue", NULL) == -1 ||
 	    (d = opendir(p.s)) == NULL) {
 		log_warn("%s", p.s ? p.s : "queue");
 		buf_free(&p);
-		return;
+		return 0;
 	}
 	qent_all();
 	for (i = 0; i < walk_n; i++)
@@ -186,9 +187,12 @@ scan_queue(void)
 	while ((de = readdir(d)) != NULL) {
 		if (!id_ok(de->d_name))
 			continue;
-		if ((q = qent_get(de->d_name, 1)) == NULL) {
-			log_warnx("out of memory");
-			break;
+		if ((q = qent_get(de->d_name, 0)) == NULL) {
+			if ((q = qent_get(de->d_name, 1)) == NULL) {
+				log_warnx("out of memory");
+				break;
+			}
+			added++;
 		}
 		q->seen = 1;
 	}
@@ -197,6 +201,7 @@ scan_queue(void)
 	for (i = 0; i < walk_n; i++)
 		if (!walk_list[i]->seen && !walk_list[i]->active)
 			qent_del(walk_list[i]);
+	return added;
 }
 
 /* Files in tmp/ older than queue_tmp_lifetime are debris of a crash. */
@@ -594,8 +599,9 @@ runner_run(void)
 			backoff_save();
 		if (got_term)
 			break;
+		/* one pass ends when idle and no notice it queued is left */
 		if (!R.daemon && TAILQ_EMPTY(&R.jobs) && R.nmsgs == 0 &&
-		    waiting == 0)
+		    waiting == 0 && scan_queue() == 0)
 			break;
 
 		/* the poll set: signals, trigger, each child's pipes */
