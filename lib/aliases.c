@@ -292,7 +292,8 @@ entry_end(struct aliases *al, const char *name, size_t nlen, size_t line,
 	al->n++;
 	for (i = 0; i < nlen; i++)
 		e->name[i] = (char)tolower((unsigned char)e->name[i]);
-	if (split_targets(tb->s ? tb->s : "", tb->len, flags, 0, &tline,
+	/* a line end between continuation lines separates targets too */
+	if (split_targets(tb->s ? tb->s : "", tb->len, flags, 1, &tline,
 	    &e->t, &e->nt, &why) == -1) {
 		snprintf(err, errlen, "%zu: %s", tline, why);
 		return -1;

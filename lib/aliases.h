@@ -3,7 +3,8 @@
  * :include: files and of users' forward files.
  *
  *	name: target, target
- *	    target		(a line starting with white space continues)
+ *	    target		(a line starting with white space continues;
+ *				 a line end separates targets as a comma does)
  *	# comment
  *
  * A name is "user" (any local domain) or "user@domain"; names are

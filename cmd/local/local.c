@@ -210,28 +210,24 @@ maildir_failed(struct local *l, const char *dir)
 	local_finish(l, EX_TEMPFAIL, "4.3.0", "%s: %s", dir, strerror(e));
 }
 
-/* The folder .tag of maildir, an existing one whatever its case first. */
-static int
-folder_path(const char *maildir, const char *tag, char *out, size_t outlen)
+/* The folder for tag: an existing one whatever its case, else tag. */
+static void
+folder_name(const char *maildir, const char *tag, char *out, size_t outlen)
 {
 	DIR		*d;
 	struct dirent	*de;
-	char		 name[NAME_MAX + 1];
 
-	if (strlcpy(name, tag, sizeof(name)) >= sizeof(name))
-		return -1;
-	if ((d = opendir(maildir)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.' &&
-			    strcasecmp(de->d_name + 1, tag) == 0 &&
-			    maildir_folder_valid(de->d_name + 1)) {
-				strlcpy(name, de->d_name + 1, sizeof(name));
-				break;
-			}
+	strlcpy(out, tag, outlen);
+	if ((d = opendir(maildir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' && strcasecmp(de->d_name + 1, tag) == 0
+		    && maildir_folder_valid(de->d_name + 1)) {
+			strlcpy(out, de->d_name + 1, outlen);
+			break;
 		}
-		closedir(d);
 	}
-	return maildir_folder_make(maildir, name, out, outlen);
+	closedir(d);
 }
 
 /* Deliver into maildir (or its folder tag); name gets the new/ name. */
@@ -245,7 +241,8 @@ deliver_maildir(struct local *l, const char *maildir, const char *tag,
 
 	if (strlcpy(dir, maildir, sizeof(dir)) >= sizeof(dir))
 		local_finish(l, EX_TEMPFAIL, "4.3.0", "Maildir path too long");
-	if (tag != NULL && folder_path(maildir, tag, dir, sizeof(dir)) == -1)
+	if (tag != NULL && maildir_folder_make(maildir, tag, dir,
+	    sizeof(dir)) == -1)
 		maildir_failed(l, dir);
 	if (trace_fields(l, &hdr, 1) == -1)
 		local_finish(l, EX_TEMPFAIL, "4.3.0", "out of memory");
@@ -460,6 +457,7 @@ static void __attribute__((noreturn))
 deliver_user(struct local *l, const struct user *u, const char *ext)
 {
 	char		**fwd = NULL, qid[64] = "", name[MAILDIR_NAMEMAX];
+	char		 folder[NAME_MAX + 1];
 	const char	*tag = NULL;
 	size_t		 nfwd = 0, i;
 	int		 keep;
@@ -474,8 +472,10 @@ deliver_user(struct local *l, const struct user *u, const char *ext)
 		    nfwd, nfwd == 1 ? "" : "es", qid);
 	}
 	if (ext != NULL && *ext != '\0' && conf_bool(C_local_extension_folders)
-	    && maildir_folder_valid(ext))
-		tag = ext;
+	    && maildir_folder_valid(ext)) {
+		folder_name(u->maildir, ext, folder, sizeof(folder));
+		tag = folder;
+	}
 	deliver_maildir(l, u->maildir, tag, name, sizeof(name));
 	if (nfwd > 0)
 		local_finish(l, 0, "2.0.0", "delivered to %s%s%s and forwarded "
