@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A receiving SMTP server for the posta-remote tests, on aiosmtpd.
 
-usage: smtppeer.py PORT DIR [options]
+usage: smtppeer.py PORT DIR [--host ADDR] [options]
 
 Every session and command is logged to DIR/log, one line each:
   session uid=UID          (at the first EHLO or HELO of a connection;
@@ -27,6 +27,7 @@ from aiosmtpd.smtp import SMTP
 
 ap = argparse.ArgumentParser()
 ap.add_argument("port", type=int)
+ap.add_argument("--host", default="127.0.0.1")
 ap.add_argument("dir")
 ap.add_argument("--no-ehlo", action="store_true", help="502 to EHLO")
 ap.add_argument("--no-8bitmime", action="store_true")
@@ -170,7 +171,7 @@ def main():
                         tls_context=tls, require_starttls=False,
                         hostname="peer.test", ident="smtppeer")
 
-    c = PeerController(handler, hostname="127.0.0.1", port=args.port)
+    c = PeerController(handler, hostname=args.host, port=args.port)
     c.start()
     try:
         signal.pause()
