@@ -21,6 +21,7 @@
 #include "queue.h"
 #include "remote.h"
 #include "smtpc.h"
+#include "tlsx.h"
 
 static void __attribute__((noreturn))
 usage(void)
@@ -226,15 +227,19 @@ main(int argc, char *argv[])
 	else if (gethostname(r.helo, sizeof(r.helo)) == -1)
 		strlcpy(r.helo, "localhost", sizeof(r.helo));
 
-	/* what only root may read is read now: queue files, the password */
-	incomplete = read_jobs(&r);
-	if (route_auth_load(&r, err, sizeof(err)) == -1)
+	/*
+	 * What only root may read is read now: the tables, the password,
+	 * the CA certificates, the queue files.
+	 */
+	if (route_tables(&r, err, sizeof(err)) == -1 ||
+	    route_auth_load(&r, err, sizeof(err)) == -1 ||
+	    tlsx_client_init(err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	incomplete = read_jobs(&r);
 	/* never as root: priv_drop refuses a mail_user of uid 0 */
 	priv_drop(conf_str(C_mail_user));
 
-	if (route_find(&r, err, sizeof(err)) == -1)
-		fatalx("%s", err);
+	route_find(&r);
 	remote_deliver(&r);
 	if (remote_stdout_failed())
 		fatalx("cannot write the results on standard output");

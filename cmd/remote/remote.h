@@ -44,6 +44,7 @@ struct route {
 	size_t		 n;
 	int		 relay;		/* the relay host: AUTH may be used */
 	int		 tls;		/* TLS_* */
+	char		 spec[1024];	/* next hops from the tables, or "" */
 	/* no exchanger at all: this status and text for every recipient */
 	char		 fail;		/* 0, T or F */
 	char		 status[16];
@@ -62,7 +63,8 @@ struct remote {
 
 /* route.c */
 int	route_tls_policy(const char *dest, char *err, size_t errlen);
-int	route_find(struct remote *, char *err, size_t errlen);
+int	route_tables(struct remote *, char *err, size_t errlen);
+void	route_find(struct remote *);
 int	route_auth_load(struct remote *, char *err, size_t errlen);
 
 /* session.c */

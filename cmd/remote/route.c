@@ -297,48 +297,70 @@ out:
 }
 
 /*
- * Fill r->route.  Returns 0 (the route, or r->route.fail set with what
- * to tell about every recipient), -1 on a local error (the run stops).
+ * The transport table, the relay host and the TLS policy table, read
+ * before privileges are dropped.  -1 on a local error (the run stops).
  */
 int
-route_find(struct remote *r, char *err, size_t errlen)
+route_tables(struct remote *r, char *err, size_t errlen)
 {
 	struct route	*rt = &r->route;
 	const char	*path = conf_str(C_remote_transport_table);
-	char		 spec[512], why[512];
 	int		 n;
 
 	memset(rt, 0, sizeof(*rt));
 	if ((rt->tls = route_tls_policy(r->dest, err, errlen)) == -1)
 		return -1;
-	spec[0] = '\0';
 	if (*path != '\0') {
-		if ((n = table_value(path, r->dest, spec, sizeof(spec))) == -1) {
+		n = table_value(path, r->dest, rt->spec, sizeof(rt->spec));
+		if (n == -1) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			return -1;
 		}
 		if (n == 0)
-			spec[0] = '\0';
+			rt->spec[0] = '\0';
 	}
-	if (spec[0] == '\0' && *conf_str(C_remote_relayhost) != '\0') {
-		strlcpy(spec, conf_str(C_remote_relayhost), sizeof(spec));
+	if (rt->spec[0] == '\0' && *conf_str(C_remote_relayhost) != '\0') {
+		if (strlcpy(rt->spec, conf_str(C_remote_relayhost),
+		    sizeof(rt->spec)) >= sizeof(rt->spec)) {
+			snprintf(err, errlen, "remote_relayhost too long");
+			return -1;
+		}
 		rt->relay = 1;
 	}
-	if (spec[0] == '\0' && r->dest[0] == '[')
+	if (rt->spec[0] == '\0' && r->dest[0] == '[')
 		/* an address literal: no DNS (RFC 5321 5.1) */
-		strlcpy(spec, r->dest, sizeof(spec));
-	if (spec[0] != '\0') {
-		n = add_spec(rt, spec, why, sizeof(why));
-		if (n == -1)
-			route_fail(rt, 'T', "4.4.3", why);
-		else if (n == -2)
-			route_fail(rt, 'F', "5.4.4", why);
-		else if (rt->n == 0)
-			route_fail(rt, 'F', "5.4.4", "no address for the next hop");
-		return 0;
-	}
-	route_mx(r);
+		strlcpy(rt->spec, r->dest, sizeof(rt->spec));
 	return 0;
+}
+
+/* The addresses to try; r->route.fail set when there are none. */
+void
+route_find(struct remote *r)
+{
+	struct route	*rt = &r->route;
+	char		 spec[sizeof(rt->spec)], why[512], *p, *comma;
+	int		 n, worst = 0;
+
+	if (rt->spec[0] == '\0') {
+		route_mx(r);
+		return;
+	}
+	/* hops separated by commas, tried in order */
+	strlcpy(spec, rt->spec, sizeof(spec));
+	for (p = spec; p != NULL; p = comma) {
+		if ((comma = strchr(p, ',')) != NULL)
+			*comma++ = '\0';
+		if ((n = add_spec(rt, p, why, sizeof(why))) < worst)
+			worst = n;
+		if (n < 0)
+			log_info("%s: next hop %s: %s", r->dest, p, why);
+	}
+	if (rt->n == 0 && worst == -1)
+		route_fail(rt, 'T', "4.4.3", why);
+	else if (rt->n == 0 && worst == -2)
+		route_fail(rt, 'F', "5.4.4", why);
+	else if (rt->n == 0)
+		route_fail(rt, 'F', "5.4.4", "no address for the next hop");
 }
 
 int

@@ -32,6 +32,10 @@
 #define SESSION_FAIL	(-1)	/* try the next exchanger */
 #define SESSION_PLAIN	(-2)	/* TLS failed under "may": again without */
 
+/* read_reply() results beside IO_ERR, IO_TIMEOUT and IO_TOOLONG */
+#define REPLY_BAD	(-10)	/* not an SMTP reply */
+#define REPLY_LONG	(-11)	/* over remote_reply_limit */
+
 struct sess {
 	struct remote		*r;
 	struct target		*t;
@@ -125,17 +129,17 @@ lost(struct sess *s, int ioerr, const char *stage)
 	if (ioerr == IO_TIMEOUT)
 		return sess_fail(s, "4.4.2", "conversation with %s timed out "
 		    "while %s", s->host, stage);
-	if (ioerr == IO_TOOLONG || ioerr == SMTPC_ELONG)
+	if (ioerr == IO_TOOLONG || ioerr == REPLY_LONG)
 		return sess_fail(s, "4.5.0", "reply from %s too long while %s",
 		    s->host, stage);
-	if (ioerr == SMTPC_EBAD)
+	if (ioerr == REPLY_BAD)
 		return sess_fail(s, "4.5.0", "malformed reply from %s while %s",
 		    s->host, stage);
 	return sess_fail(s, "4.4.2", "lost connection with %s while %s",
 	    s->host, stage);
 }
 
-/* Read one whole reply; 0, or an IO_ or SMTPC_ error. */
+/* Read one whole reply; 0, or an IO_ or REPLY_ error. */
 static int
 read_reply(struct sess *s, int timeout)
 {
@@ -156,8 +160,10 @@ read_reply(struct sess *s, int timeout)
 		r = smtpc_reply_feed(&s->rep, s->line.s, s->line.len);
 		if (r == SMTPC_DONE)
 			return 0;
-		if (r != SMTPC_MORE)
-			return r;
+		if (r == SMTPC_EBAD)
+			return REPLY_BAD;
+		if (r == SMTPC_ELONG)
+			return REPLY_LONG;
 	}
 }
 
