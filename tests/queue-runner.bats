@@ -272,3 +272,74 @@ teardown() {
 	run posta-queue-runner -D
 	assert_failure 64
 }
+
+# Remote recipients through posta-remote to aiosmtpd receivers (as root
+# posta-remote runs as nobody, so these tests deliver nothing locally).
+remote_setup() {
+	# shellcheck source=helpers/remote.bash
+	PEER="/usr/bin/python3 $BATS_TEST_DIRNAME/helpers/smtppeer.py"
+	if [ "$(id -u)" = 0 ]; then
+		conf_set mail_user nobody
+	fi
+	conf_set remote_relayhost ""
+	: >"$INST/transport"
+	conf_add "remote_transport_table = transport"
+}
+
+# peer NAME: an aiosmtpd receiver; sets PEER_PORT.
+peer() {
+	PEER_PORT=$(free_port)
+	mkdir -p "$BATS_TEST_TMPDIR/$1"
+	spawn $PEER "$PEER_PORT" "$BATS_TEST_TMPDIR/$1" 2>>"$BATS_TEST_TMPDIR/$1.stderr"
+	wait_port "$PEER_PORT"
+}
+
+@test "remote recipients go to posta-remote by destination; each outcome is recorded, a refusal bounces at once" {
+	remote_setup
+	peer live
+	printf 'live.test [127.0.0.1]:%s\n' "$PEER_PORT" >>"$INST/transport"
+	printf 'Subject: one\n\nbody\n' | queue_msg sender@live.test a@live.test bad1@live.test temp1@live.test
+	printf 'Subject: two\n\nbody\n' | queue_msg sender@live.test b@live.test
+	run_once
+	run cat "$BATS_TEST_TMPDIR/live/log"
+	assert_line --partial 'rcpt <a@live.test>'
+	assert_line --partial 'rcpt <b@live.test>'
+	# the bounce for bad1 went back to the sender's domain, from <>
+	assert_line --regexp '^mail <<>>'
+	assert_line --partial 'rcpt <sender@live.test>'
+	run posta-queue-runner -l
+	assert_output --partial '<a@live.test>  delivered'
+	assert_output --partial '<bad1@live.test>  failed, bounced'
+	assert_output --partial '<temp1@live.test>  pending, tries 1'
+	refute_output --partial '<b@live.test>'
+	# the destination answered: no back-off is kept for it
+	run cat "$QDIR/backoff"
+	refute_output --partial 'live.test'
+}
+
+@test "a destination that never answers does not hold up the others" {
+	remote_setup
+	conf_add "remote_greeting_timeout = 30s"
+	# accepts connections and says nothing
+	SLOW_PORT=$(free_port)
+	spawn python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(50); c = []
+while True: c.append(s.accept())' "$SLOW_PORT"
+	wait_port "$SLOW_PORT"
+	peer live
+	printf 'slow.test [127.0.0.1]:%s\nlive.test [127.0.0.1]:%s\n' "$SLOW_PORT" "$PEER_PORT" >>"$INST/transport"
+	spawn posta-queue-runner -d
+	printf 'Subject: slow\n\nbody\n' | queue_msg sender@live.test x1@slow.test
+	printf 'Subject: slow\n\nbody\n' | queue_msg sender@live.test x2@slow.test
+	printf 'Subject: slow\n\nbody\n' | queue_msg sender@live.test x3@slow.test
+	printf 'Subject: live\n\nbody\n' | queue_msg sender@live.test y@live.test
+	for _ in $(seq 1 200); do
+		grep -q 'rcpt <y@live.test>' "$BATS_TEST_TMPDIR/live/log" 2>/dev/null && break
+		sleep 0.05
+	done
+	grep -q 'rcpt <y@live.test>' "$BATS_TEST_TMPDIR/live/log"
+	# the slow ones are still waiting for their greeting
+	run posta-queue-runner -l
+	assert_output --partial '<x1@slow.test>  pending, tries 0'
+}
