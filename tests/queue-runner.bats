@@ -187,10 +187,11 @@ teardown() {
 
 @test "the -d runner delivers a new message without a flush" {
 	spawn posta-queue-runner -d
-	# it is up when it holds the trigger open; then queue
-	sleep 0.2
-	printf 'Subject: at once\n\nbody\n' | queue_msg alice@example.test bob@example.test
+	printf 'Subject: first\n\nbody\n' | queue_msg alice@example.test bob@example.test
 	wait_mail bob 1
+	# the runner is up and idle: only the trigger can tell it of this one
+	printf 'Subject: second\n\nbody\n' | queue_msg alice@example.test bob@example.test
+	wait_mail bob 2
 	wait_queue_empty
 }
 

@@ -246,8 +246,10 @@ notify_successes(struct msg *m)
 	if ((idx = calloc(m->env.nrcpt, sizeof(*idx))) == NULL)
 		return;
 	for (i = 0; i < m->env.nrcpt; i++)
+		/* NOTIFY goes on with a relayed message (RFC 3461): local ones only */
 		if (m->ri[i].result == 'D' &&
 		    m->env.rcpt[i].state == QR_DELIVERED &&
+		    rcpt_is_local(m->env.rcpt[i].addr) &&
 		    dsn_wanted(m->env.rcpt[i].notify, DSN_DELIVERED))
 			idx[n++] = i;
 	if (n > 0)
