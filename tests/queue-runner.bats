@@ -344,3 +344,30 @@ while True: c.append(s.accept())' "$SLOW_PORT"
 	run posta-queue-runner -l
 	assert_output --partial '<x1@slow.test>  pending, tries 0'
 }
+
+@test "the retry schedule is 5, 10, 20, then 30 minutes, and the last try falls on the expiry" {
+	conf_add "queue_lifetime = 2h"
+	printf 'Subject: schedule\n\nbody\n' | queue_msg alice@example.test s@dead.test
+	f=$(ls "$QDIR"/queue/*)
+	t0=$(sed -n 's/^T //p' "$f")
+	next_try() {
+		sed -n 's/^R P \([0-9]*\) \([0-9]*\) .*/\1 \2/p' "$f"
+	}
+	want="$((t0 + 300)) 0001"
+	POSTA_FAKE_NOW=$t0 run_once
+	[ "$(next_try)" = "$want" ]
+	for step in 600 1200 1800 1800 1800; do
+		now=${want% *}
+		POSTA_FAKE_NOW=$now run_once
+		tries=$(printf '%04d' $((10#${want#* } + 1)))
+		want="$((now + step)) $tries"
+		# capped at arrival + queue_lifetime
+		[ "${want% *}" -le $((t0 + 7200)) ] || want="$((t0 + 7200)) $tries"
+		[ "$(next_try)" = "$want" ]
+	done
+	# the try at the expiry (the destination's back-off notwithstanding)
+	# fails for good, and the sender gets the bounce
+	POSTA_FAKE_NOW=$((t0 + 7200)) run_once
+	[ "$(queue_count)" -eq 0 ]
+	[ "$(mail_count alice)" -eq 1 ]
+}

@@ -271,10 +271,12 @@ task_push(struct task **a, size_t *n, size_t *cap, struct msg *m, size_t idx)
 static time_t
 msg_due(const struct qenv *e)
 {
-	time_t		 due = 0, t;
+	time_t		 due = 0, t, expire;
 	struct dest	*d;
 	size_t		 i;
 	int		 any = 0;
+
+	expire = e->arrival + conf_num(C_queue_lifetime);
 
 	for (i = 0; i < e->nrcpt; i++) {
 		const struct qrcpt *r = &e->rcpt[i];
@@ -287,6 +289,9 @@ msg_due(const struct qenv *e)
 		if (!rcpt_is_local(r->addr) &&
 		    (d = dest_get(rcpt_domain(r->addr))) != NULL && d->next > t)
 			t = d->next;
+		/* the last try is at the expiry, back-off or not */
+		if (t > expire)
+			t = r->next > expire ? r->next : expire;
 		if (!any || t < due)
 			due = t;
 		any = 1;
@@ -421,7 +426,8 @@ msg_load(struct qent *q, time_t now)
 		} else {
 			if ((d = dest_get(rcpt_domain(r->addr))) == NULL)
 				continue;
-			if (!R.flush && d->next > now)
+			if (!R.flush && d->next > now && now < m->env.arrival +
+			    conf_num(C_queue_lifetime))
 				continue;
 			if (task_push(&d->t, &d->nt, &d->cap, m, i) == -1)
 				continue;
@@ -487,10 +493,9 @@ schedule(time_t now)
 		TAILQ_FOREACH(d, &R.dests, entry) {
 			if (R.nremote >= conf_num(C_queue_remote_procs))
 				break;
+			/* a backed-off destination has tasks only when due all the same */
 			if (d->nt == 0 ||
 			    d->running >= conf_num(C_queue_domain_procs))
-				continue;
-			if (!R.flush && d->next > now)
 				continue;
 			job_start_remote(d);
 			progress = 1;
