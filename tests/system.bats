@@ -14,6 +14,9 @@ setup() {
 
 teardown() {
 	stop_all
+	if [ -n "${FULL:-}" ] && mountpoint -q "$FULL"; then
+		umount "$FULL"
+	fi
 }
 
 # Send N messages over one smtplib session, round robin to the users
@@ -220,4 +223,33 @@ PY
 	assert_success
 	assert_output --partial 'Subject: hello alice'
 	assert_output --partial 'Hi Alice!'
+}
+
+@test "a full Maildir file system defers the message, which is delivered when space returns" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to mount a tmpfs"
+	FULL=$BATS_TEST_TMPDIR/full
+	mkdir -p "$FULL"
+	mount -t tmpfs -o size=256k tmpfs "$FULL" || skip "cannot mount a tmpfs"
+	hash=$(printf 'posta' | openssl passwd -6 -stdin)
+	echo "dora@example.test:$hash:$FULL/dora" >>"$INST/users"
+	dd if=/dev/zero of="$FULL/filler" bs=4k count=40 2>/dev/null
+	python3 -c 'import sys; sys.stdout.buffer.write(b"Subject: big\n\n" + (b"y" * 99 + b"\n") * 1500)' >"$BATS_TEST_TMPDIR/want"
+	{ cat "$BATS_TEST_TMPDIR/want"; echo .; } >"$BATS_TEST_TMPDIR/data"
+	serve posta-smtpd -m mx
+	run swaks --server "127.0.0.1:$PORT" --from bob@example.test \
+		--to dora@example.test --data "@$BATS_TEST_TMPDIR/data"
+	assert_success
+	run_once
+	run posta-queue-runner -l
+	assert_output --partial '<dora@example.test>  pending, tries 1'
+	grep -q 'to=<dora@example.test> deferred, status=4\.' "$BATS_TEST_TMPDIR/runner.log"
+	[ "$(mail_count bob)" -eq 0 ]
+	rm "$FULL/filler"
+	POSTA_FAKE_NOW=+301 run_once
+	[ "$(queue_count)" -eq 0 ]
+	f=$(find "$FULL/dora/new" -type f)
+	[ "$(echo "$f" | wc -l)" -eq 1 ]
+	sed '1,/^$/d' "$f" >"$BATS_TEST_TMPDIR/got"
+	sed -i '1,/^$/d' "$BATS_TEST_TMPDIR/want"
+	cmp "$BATS_TEST_TMPDIR/got" "$BATS_TEST_TMPDIR/want"
 }
