@@ -143,6 +143,23 @@ teardown() {
 	assert_output --regexp 'TLS with 127\.0\.0\.1\[127\.0\.0\.1\]: TLSv1\.[23] with cipher'
 }
 
+@test "under the may policy a failed TLS handshake is retried without TLS" {
+	peer p --tls "$INST/tls.crt" "$INST/tls.key"
+	route remote.test "[127.0.0.1]:$PEER_PORT"
+	# a protocol the peer does not speak: the handshake fails
+	conf_add "tls_protocols = tlsv1.0"
+	printf 'Subject: may\n\nhi\n' >"$MSG"
+	id=$(queue_msg "$MSG" 'F a@example.test\nR x@remote.test\n')
+	deliver remote.test "$id 0"
+	assert_success
+	assert_output --regexp "^$id 0 D 2\.0\.0 "
+	run peer_log p
+	[ "$(grep -c '^session' <<<"$output")" -eq 2 ]
+	[ "$(grep -c '^starttls' <<<"$output")" -eq 1 ]
+	run cat "$BATS_TEST_TMPDIR/remote.log"
+	assert_output --partial 'TLS with 127.0.0.1[127.0.0.1] failed: '
+}
+
 @test "the encrypt policy refuses a peer without STARTTLS and none never uses it" {
 	peer p
 	route remote.test "[127.0.0.1]:$PEER_PORT"
