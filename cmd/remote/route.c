@@ -224,7 +224,7 @@ add_spec(struct route *rt, const char *spec, char *err, size_t errlen)
 		goto bad;
 	return add_host(rt, host, numeric, (int)port, err, errlen);
 bad:
-	snprintf(err, errlen, "malformed next hop \"%s\"", spec);
+	snprintf(err, errlen, "malformed next hop \"%.300s\"", spec);
 	return -2;
 }
 
