@@ -25,10 +25,16 @@ _dns_free_udp_port() {
 	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# dns_zone NAME: the zone NAME. (from stdin, $ORIGIN NAME.); an SOA and
-# an NS are added.
+# dns_zone [-s] NAME: the zone NAME. (from stdin, $ORIGIN NAME.); an SOA
+# and an NS are added.  With -s the zone is signed (ldns-signzone, fresh
+# ECDSA keys) and unbound validates it with its DS as trust anchor, so
+# that its answers carry the AD bit.
 dns_zone() {
-	local dir
+	local dir sign=
+	if [ "$1" = -s ]; then
+		sign=1
+		shift
+	fi
 	dir=$(_dns_dir)
 	mkdir -p "$dir"
 	{
@@ -37,6 +43,18 @@ dns_zone() {
 		printf '@ IN NS ns.%s.\nns.%s. IN A 127.0.0.1\n' "$1" "$1"
 		cat
 	} >"$dir/$1.zone"
+	if [ -n "$sign" ]; then
+		mkdir -p "$dir/keys-$1"
+		(
+			cd "$dir/keys-$1" &&
+			ksk=$(ldns-keygen -a ECDSAP256SHA256 -k "$1") &&
+			zsk=$(ldns-keygen -a ECDSAP256SHA256 "$1") &&
+			ldns-signzone -n -f "$dir/$1.zone.signed" "$dir/$1.zone" \
+				"$ksk" "$zsk" &&
+			mv "$dir/$1.zone.signed" "$dir/$1.zone" &&
+			cat "$ksk.ds" >>"$dir/trust-anchors"
+		) || return 1
+	fi
 	printf '%s\n' "$1" >>"$dir/zones"
 }
 
@@ -65,7 +83,15 @@ dns_start() {
 		  do-ip6: no
 		  do-not-query-localhost: no
 		  access-control: 127.0.0.0/8 allow
-		  module-config: "iterator"
+		EOF
+		if [ -f "$dir/trust-anchors" ]; then
+			printf '  module-config: "validator iterator"\n'
+			printf '  trust-anchor-file: "%s/trust-anchors"\n' "$dir"
+			printf '  val-log-level: 2\n'
+		else
+			printf '  module-config: "iterator"\n'
+		fi
+		cat <<-EOF
 		  qname-minimisation: no
 		  minimal-responses: yes
 		  harden-referral-path: no
