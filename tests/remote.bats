@@ -433,15 +433,8 @@ PY
 	EOF
 	dns_start
 	conf_add "dns_resolver = $DNS_SERVER" "remote_port = $port"
-	python3 - "$port" <<'PY'
-import socket, sys, time
-for h in ("127.0.0.2", "127.0.0.3"):
-    for _ in range(200):
-        try:
-            socket.create_connection((h, int(sys.argv[1])), 0.2).close(); break
-        except OSError:
-            time.sleep(0.05)
-PY
+	wait_tcp 127.0.0.2 "$port"
+	wait_tcp 127.0.0.3 "$port"
 	printf 'Subject: mx\n\nhi\n' >"$MSG"
 	id=$(queue_msg "$MSG" 'F a@example.test\nR x@mx.example.test\n')
 	deliver mx.example.test "$id 0"
@@ -481,4 +474,15 @@ PY
 	run posta-remote
 	assert_failure 64
 	assert_output 'usage: posta-remote [-v] [-C file] destination'
+}
+
+@test "an IPv6 next hop is reached over IPv6" {
+	ip -6 addr show dev lo | grep -q 'inet6 ::1' || skip "no ::1 on lo"
+	peer p --host ::1
+	route remote.test "[IPv6:::1]:$PEER_PORT"
+	printf 'Subject: v6\n\nhi\n' >"$MSG"
+	id=$(queue_msg "$MSG" 'F a@example.test\nR x@remote.test\n')
+	deliver remote.test "$id 0"
+	assert_success
+	assert_output --regexp "^$id 0 D 2\.0\.0 smtp; 250 .* \(host ::1\[::1\]\)$"
 }

@@ -119,7 +119,7 @@ sess_fail(struct sess *s, const char *status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(s->why, sizeof(s->why), fmt, ap);
 	va_end(ap);
-	log_info("%s", s->why);
+	log_info("%s: %s", s->r->dest, s->why);
 	return SESSION_FAIL;
 }
 
@@ -167,6 +167,22 @@ read_reply(struct sess *s, int timeout)
 	}
 }
 
+/* With -v, the command just added to the output; never credentials. */
+static void
+log_sent(struct sess *s, const char *fmt)
+{
+	const char	*p, *end = s->io.out.s + s->io.out.len - 2;
+
+	if (!log_getverbose())
+		return;
+	for (p = end; p > s->io.out.s && p[-1] != '\n'; p--)
+		;
+	if (strncmp(fmt, "AUTH", 4) == 0 || strcmp(fmt, "%s") == 0)
+		log_debug(">>> (AUTH credentials)");
+	else
+		log_debug(">>> %.*s", (int)(end - p), p);
+}
+
 static int
 send_line(struct sess *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -183,6 +199,7 @@ send_line(struct sess *s, const char *fmt, ...)
 	va_end(ap);
 	if (r == -1 || buf_add(&s->io.out, "\r\n", 2) == -1)
 		return IO_ERR;
+	log_sent(s, fmt);
 	return 0;
 }
 
@@ -202,6 +219,7 @@ command(struct sess *s, int timeout, const char *fmt, ...)
 	va_end(ap);
 	if (r == -1 || buf_add(&s->io.out, "\r\n", 2) == -1)
 		return IO_ERR;
+	log_sent(s, fmt);
 	s->io.timeout = timeout;
 	if ((r = io_flush(&s->io)) != 0)
 		return r;
@@ -449,8 +467,8 @@ mail_cmd(struct sess *s, struct job *j)
 		r = buf_printf(o, " RET=%s", e->ret);
 	if (r == 0 && (s->x.ext & SMTPC_X_DSN) && e->envid != NULL)
 		r = buf_printf(o, " ENVID=%s", e->envid);
-	if (r == 0)
-		r = buf_add(o, "\r\n", 2);
+	if (r == 0 && (r = buf_add(o, "\r\n", 2)) == 0)
+		log_sent(s, "");
 	return r == -1 ? IO_ERR : 0;
 }
 
@@ -467,8 +485,8 @@ rcpt_cmd(struct sess *s, struct job *j, size_t k)
 		r = buf_printf(o, " NOTIFY=%s", rc->notify);
 	if (r == 0 && (s->x.ext & SMTPC_X_DSN) && rc->orcpt != NULL)
 		r = buf_printf(o, " ORCPT=%s", rc->orcpt);
-	if (r == 0)
-		r = buf_add(o, "\r\n", 2);
+	if (r == 0 && (r = buf_add(o, "\r\n", 2)) == 0)
+		log_sent(s, "");
 	return r == -1 ? IO_ERR : 0;
 }
 

@@ -49,6 +49,8 @@ def log(line):
 
 def socket_uid(host, port):
     """The uid owning the TCP socket host:port, from /proc/net/tcp."""
+    if ":" in host:
+        return "?"
     want = "%08X:%04X" % (int.from_bytes(bytes(map(int, host.split("."))), "little"), port)
     with open("/proc/net/tcp") as f:
         for ln in f.readlines()[1:]:
