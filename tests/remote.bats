@@ -486,3 +486,17 @@ PY
 	assert_success
 	assert_output --regexp "^$id 0 D 2\.0\.0 smtp; 250 .* \(host ::1\[::1\]\)$"
 }
+
+@test "a server that stops answering times out and the next hop gets the mail" {
+	peer p
+	serve sh -c 'printf "220 mute ESMTP\r\n"; exec sleep 2'
+	route remote.test "[127.0.0.1]:$PORT,[127.0.0.1]:$PEER_PORT"
+	conf_add "remote_helo_timeout = 1s"
+	printf 'Subject: mute\n\nhi\n' >"$MSG"
+	id=$(queue_msg "$MSG" 'F a@example.test\nR x@remote.test\n')
+	deliver remote.test "$id 0"
+	assert_success
+	assert_output --regexp "^$id 0 D 2\.0\.0 "
+	run cat "$BATS_TEST_TMPDIR/remote.log"
+	assert_output --partial 'conversation with 127.0.0.1[127.0.0.1] timed out while sending EHLO'
+}
