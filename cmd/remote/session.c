@@ -307,7 +307,7 @@ static int
 ehlo(struct sess *s, const char *stage)
 {
 	char	 d[1200], st[16];
-	int	 r;
+	int	 r, helo = 0;
 
 	memset(&s->x, 0, sizeof(s->x));
 	if ((r = command(s, ms(C_remote_helo_timeout), "EHLO %s",
@@ -320,6 +320,7 @@ ehlo(struct sess *s, const char *stage)
 	}
 	if (s->rep.code / 100 == 5 && !s->tls) {
 		/* RFC 5321 4.1.4: a server without EHLO; try HELO */
+		helo = 1;
 		if ((r = command(s, ms(C_remote_helo_timeout), "HELO %s",
 		    s->r->helo)) != 0)
 			return lost(s, r, "sending HELO");
@@ -328,8 +329,8 @@ ehlo(struct sess *s, const char *stage)
 			return SESSION_OK;
 		}
 	}
-	return sess_fail(s, status(s, st, sizeof(st)), "host %s refused EHLO "
-	    "and HELO: %s", s->host, diag(s, d, sizeof(d)));
+	return sess_fail(s, status(s, st, sizeof(st)), "host %s refused %s: %s",
+	    s->host, helo ? "EHLO and HELO" : "EHLO", diag(s, d, sizeof(d)));
 }
 
 static int
