@@ -54,6 +54,8 @@ teardown() {
 		printf 'Subject: m%s\n\nbody %s\n' "$n" "$n" >"$MSG.$n"
 		ids[$n]=$(queue_msg "$MSG.$n" "F a@example.test\nR other@elsewhere.test\nR r$n@remote.test\n")
 	done
+	# a bounce: the null sender
+	ids[3]=$(queue_msg "$MSG.3" "F \nR other@elsewhere.test\nR r3@remote.test\n")
 	deliver remote.test "${ids[1]} 1" "${ids[2]} 1" "${ids[3]} 1"
 	assert_success
 	assert_line --regexp "^${ids[1]} 1 D 2\.0\.0 "
@@ -63,6 +65,7 @@ teardown() {
 	run peer_log p
 	[ "$(grep -c '^session' <<<"$output")" -eq 1 ]
 	[ "$(grep -c '^data' <<<"$output")" -eq 3 ]
+	assert_line 'mail <<>> '
 	# only this destination's recipients were given
 	refute_output --partial 'other@elsewhere.test'
 	for n in 1 2 3; do
