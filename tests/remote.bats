@@ -65,6 +65,7 @@ teardown() {
 	run peer_log p
 	[ "$(grep -c '^session' <<<"$output")" -eq 1 ]
 	[ "$(grep -c '^data' <<<"$output")" -eq 3 ]
+	[ "$(grep -c '^rset' <<<"$output")" -eq 2 ]
 	assert_line 'mail <<>> '
 	# only this destination's recipients were given
 	refute_output --partial 'other@elsewhere.test'

@@ -6,7 +6,7 @@ usage: smtppeer.py PORT DIR [--host ADDR] [options]
 Every session and command is logged to DIR/log, one line each:
   session uid=UID          (at the first EHLO or HELO of a connection;
                            the owner of the client's socket, from /proc)
-  ehlo NAME | helo NAME | starttls
+  ehlo NAME | helo NAME | starttls | rset
   mail <ADDR> PARAMS...    rcpt <ADDR> PARAMS...
   data N                   (N: the message's number)
 Each message's octets as they arrived (dot-stuffing undone, CRLF kept)
@@ -94,6 +94,10 @@ class Peer(SMTP):
         self.session_start()
         log("helo %s" % hostname)
         await super().smtp_HELO(hostname)
+
+    async def smtp_RSET(self, arg):
+        log("rset")
+        await super().smtp_RSET(arg)
 
     async def smtp_STARTTLS(self, arg):
         log("starttls")
