@@ -434,6 +434,7 @@ PY
 	mx-high.example A 127.0.0.3
 	mx-dead.example A 127.0.0.4
 	nomail.example MX 0 .
+	aonly.example A 127.0.0.3
 	EOF
 	dns_start
 	conf_add "dns_resolver = $DNS_SERVER" "remote_port = $port"
@@ -451,6 +452,11 @@ PY
 	id=$(queue_msg "$MSG" 'F a@example.test\nR x@down.example.test\n')
 	deliver down.example.test "$id 0"
 	assert_output --regexp "^$id 0 D 2\.0\.0 smtp; 250 .* \(host mx-high\.example\.test\[127\.0\.0\.3\]\)$"
+
+	# no MX: the domain's own address (RFC 5321 5.1)
+	id=$(queue_msg "$MSG" 'F a@example.test\nR x@aonly.example.test\n')
+	deliver aonly.example.test "$id 0"
+	assert_output --regexp "^$id 0 D 2\.0\.0 smtp; 250 .* \(host aonly\.example\.test\[127\.0\.0\.3\]\)$"
 
 	# null MX and NXDOMAIN: permanent
 	id=$(queue_msg "$MSG" 'F a@example.test\nR x@nomail.example.test\nR y@nxdomain.example.test\n')
