@@ -470,7 +470,7 @@ PY
 	assert_output --regexp "^$id 0 T 4\.4\.3 DNS lookup of servfail\.test: "
 }
 
-@test "an unreadable queue file defers its recipients; a malformed line is not reported and the exit is 75" {
+@test "an unreadable queue file defers its recipients; a malformed line or one past remote_max_messages is not reported and the exit is 75" {
 	peer p
 	route remote.test "[127.0.0.1]:$PEER_PORT"
 	deliver remote.test "0123456789ABCDEF0123 0,2" "bogus line"
@@ -478,6 +478,16 @@ PY
 	assert_line --regexp '^0123456789ABCDEF0123 0 T 4\.3\.0 cannot read the queue file: '
 	assert_line --regexp '^0123456789ABCDEF0123 2 T 4\.3\.0 '
 	[ "${#lines[@]}" -eq 2 ]
+
+	# more messages than remote_max_messages: the rest are not taken
+	conf_add "remote_max_messages = 1"
+	printf 'Subject: one\n\nhi\n' >"$MSG"
+	id=$(queue_msg "$MSG" 'F a@example.test\nR x@remote.test\n')
+	id2=$(queue_msg "$MSG" 'F a@example.test\nR y@remote.test\n')
+	deliver remote.test "$id 0" "$id2 0"
+	assert_failure 75
+	assert_output --regexp "^$id 0 D 2\.0\.0 "
+	[ "${#lines[@]}" -eq 1 ]
 }
 
 @test "usage matches the man page" {
@@ -509,4 +519,21 @@ PY
 	assert_output --regexp "^$id 0 D 2\.0\.0 "
 	run cat "$BATS_TEST_TMPDIR/remote.log"
 	assert_output --partial 'conversation with 127.0.0.1[127.0.0.1] timed out while sending EHLO'
+}
+
+@test "AUTH LOGIN at a relay host that offers only LOGIN" {
+	peer p --tls "$INST/tls.crt" "$INST/tls.key" --auth-login relayuser 's3cr:et'
+	: >"$INST/transport"
+	conf_add "remote_relayhost = [127.0.0.1]:$PEER_PORT" \
+		"remote_auth_username = relayuser" "remote_auth_password = s3cr:et"
+	printf 'Subject: login\n\nhi\n' >"$MSG"
+	id=$(queue_msg "$MSG" 'F a@example.test\nR x@far.test\n')
+	deliver far.test "$id 0"
+	assert_success
+	assert_output --regexp "^$id 0 D 2\.0\.0 "
+	run peer_log p
+	assert_line 'auth LOGIN relayuser ok'
+	run cat "$BATS_TEST_TMPDIR/remote.log"
+	refute_output --partial 's3cr'
+	refute_output --partial "$(printf 's3cr:et' | base64)"
 }

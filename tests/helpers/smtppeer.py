@@ -23,7 +23,7 @@ import ssl
 import sys
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult
 
 ap = argparse.ArgumentParser()
 ap.add_argument("port", type=int)
@@ -36,6 +36,8 @@ ap.add_argument("--dsn", action="store_true")
 ap.add_argument("--smtputf8", action="store_true")
 ap.add_argument("--size", type=int, default=0)
 ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+ap.add_argument("--auth-login", nargs=2, metavar=("USER", "PASSWORD"),
+                help="AUTH LOGIN only (after STARTTLS), with these credentials")
 args = ap.parse_args()
 
 LOG = os.path.join(args.dir, "log")
@@ -161,6 +163,12 @@ class Handler:
         return "250 2.0.0 Ok: queued as M%d" % n
 
 
+def authenticate(server, session, envelope, mechanism, data):
+    ok = (data.login.decode(), data.password.decode()) == tuple(args.auth_login)
+    log("auth %s %s %s" % (mechanism, data.login.decode(), "ok" if ok else "refused"))
+    return AuthResult(success=ok)
+
+
 def main():
     os.makedirs(args.dir, exist_ok=True)
     tls = None
@@ -171,7 +179,12 @@ def main():
 
     class PeerController(Controller):
         def factory(self):
-            return Peer(handler, decode_data=False,
+            auth = {}
+            if args.auth_login:
+                auth = dict(authenticator=authenticate,
+                            auth_exclude_mechanism=["PLAIN"],
+                            auth_required=True)
+            return Peer(handler, decode_data=False, **auth,
                         enable_SMTPUTF8=args.smtputf8,
                         data_size_limit=args.size or None,
                         tls_context=tls, require_starttls=False,
