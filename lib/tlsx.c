@@ -224,6 +224,7 @@ tlsx_connect(struct io *io, const char *servername, int verify, char *err,
 	struct tls_config	*cfg;
 	struct tls		*ctx;
 	const char		*ca = conf_str(C_tls_ca_file);
+	uint32_t		 protos;
 
 	io_flush(io);
 	io_discard_input(io);
@@ -240,6 +241,14 @@ tlsx_connect(struct io *io, const char *servername, int verify, char *err,
 		}
 	} else if (*ca != '\0' && tls_config_set_ca_file(cfg, ca) == -1) {
 		snprintf(err, errlen, "%s: %s", ca, tls_config_error(cfg));
+		tls_config_free(cfg);
+		return -1;
+	}
+	/* the same protocols and ciphers as the servers */
+	if (tls_config_parse_protocols(&protos, conf_str(C_tls_protocols)) ||
+	    tls_config_set_protocols(cfg, protos) ||
+	    tls_config_set_ciphers(cfg, conf_str(C_tls_ciphers))) {
+		snprintf(err, errlen, "TLS settings: %s", tls_config_error(cfg));
 		tls_config_free(cfg);
 		return -1;
 	}
