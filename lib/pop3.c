@@ -184,7 +184,8 @@ pop3_sasl_line(const char *s, size_t len)
 void
 pop3_enc_init(struct pop3_enc *e, long lines)
 {
-	e->bol = 1;
+	e->col = 0;
+	e->cr = 0;
 	e->header = 1;
 	e->lines = lines;
 	e->stopped = 0;
@@ -196,33 +197,32 @@ pop3_enc_update(struct pop3_enc *e, const char *in, size_t n, char *out)
 	size_t	 i, o = 0;
 
 	for (i = 0; i < n && !e->stopped; i++) {
-		if (e->bol) {
-			if (!e->header && e->lines == 0) {
-				/* TOP: the requested body lines are out */
-				e->stopped = 1;
-				break;
-			}
-			/* RFC 1939 3: byte-stuff a line that begins with '.' */
-			if (in[i] == '.')
-				out[o++] = '.';
-			/* RFC 1939 7 TOP: the empty line ends the header */
-			else if (in[i] == '\n' && e->header) {
-				e->header = 0;
-				out[o++] = '\r';
-				out[o++] = '\n';
-				continue;
-			}
+		if (e->col == 0 && !e->header && e->lines == 0) {
+			/* TOP: the requested body lines are out */
+			e->stopped = 1;
+			break;
 		}
 		if (in[i] == '\n') {
-			out[o++] = '\r';
+			/* an LF already after a CR stays as it is */
+			if (!e->cr)
+				out[o++] = '\r';
 			out[o++] = '\n';
-			e->bol = 1;
-			if (!e->header && e->lines > 0)
+			/* RFC 1939 7 TOP: the empty line ends the header */
+			if (e->header && (e->col == 0 || (e->col == 1 &&
+			    e->cr)))
+				e->header = 0;
+			else if (!e->header && e->lines > 0)
 				e->lines--;
+			e->col = 0;
+			e->cr = 0;
 			continue;
 		}
+		/* RFC 1939 3: byte-stuff a line that begins with '.' */
+		if (e->col == 0 && in[i] == '.')
+			out[o++] = '.';
 		out[o++] = in[i];
-		e->bol = 0;
+		e->cr = in[i] == '\r';
+		e->col++;
 	}
 	return o;
 }
@@ -233,13 +233,15 @@ pop3_enc_final(struct pop3_enc *e, char *out)
 	size_t	 o = 0;
 
 	/* RFC 1939 3: the terminating line must start a line of its own */
-	if (!e->bol) {
-		out[o++] = '\r';
+	if (e->col > 0) {
+		if (!e->cr)
+			out[o++] = '\r';
 		out[o++] = '\n';
 	}
 	out[o++] = '.';
 	out[o++] = '\r';
 	out[o++] = '\n';
-	e->bol = 1;
+	e->col = 0;
+	e->cr = 0;
 	return o;
 }

@@ -16,11 +16,13 @@
  * pop3_enc_*() turn a stored message (LF line ends) into the octets of
  * a RETR or TOP reply: CRLF line ends, a '.' doubled at the start of a
  * line (RFC 1939 3, byte-stuffing), a CRLF added to an unterminated
- * last line, and the terminating ".CRLF".  Every LF becomes CRLF and
- * nothing else changes, so a message of S octets with L line feeds is
- * S + L octets on the wire before stuffing: the W= size of its
- * Maildir name, which LIST reports.  For TOP the encoder stops after
- * the header, the blank line and the requested number of body lines.
+ * last line, and the terminating ".CRLF".  Every LF that does not
+ * follow a CR becomes CRLF and nothing else changes, so a message of S
+ * octets with L such line feeds is S + L octets on the wire, stuffing
+ * and the end line aside: the W= size of its Maildir name (lib/
+ * mdeliver's count), which LIST reports.  For TOP the encoder stops
+ * after the header, the blank line and the requested number of body
+ * lines.
  */
 #ifndef POSTA_POP3_H
 #define POSTA_POP3_H
@@ -68,7 +70,8 @@ const char	*pop3_verb_name(enum pop3_verb);
 long		 pop3_sasl_line(const char *s, size_t len);
 
 struct pop3_enc {
-	int	 bol;		/* at the start of a line */
+	size_t	 col;		/* octets of the current line so far */
+	int	 cr;		/* the last octet was a CR */
 	int	 header;	/* still in the header section */
 	long	 lines;		/* body lines still to send; -1: all */
 	int	 stopped;	/* TOP's count reached: input is ignored */

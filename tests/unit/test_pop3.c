@@ -225,8 +225,10 @@ test_enc_retr(void **state)
 	/* an unterminated last line gets its CRLF */
 	check("A: b\n\nno end", -1, "A: b\r\n\r\nno end\r\n.\r\n");
 	check("", -1, ".\r\n");
-	/* a stored CR is data: only LF turns into CRLF */
-	check("A: b\r\n\r\nx\n", -1, "A: b\r\r\n\r\r\nx\r\n.\r\n");
+	/* a stored CRLF stays; a lone CR is data */
+	check("A: b\r\n\r\nx\n", -1, "A: b\r\n\r\nx\r\n.\r\n");
+	check("A: b\n\nx\ry\n", -1, "A: b\r\n\r\nx\ry\r\n.\r\n");
+	check("A: b\n\nx\r", -1, "A: b\r\n\r\nx\r\n.\r\n");
 	/* bytes above 127 and NUL pass through */
 	check("A: \xc3\xa9\n\n\x01z\n", -1,
 	    "A: \xc3\xa9\r\n\r\n\x01z\r\n.\r\n");
@@ -266,6 +268,9 @@ test_enc_top(void **state)
 	/* an empty header section */
 	check("\nbody\nmore\n", 1, "\r\nbody\r\n.\r\n");
 	check("A: b\n\nlast", 1, "A: b\r\n\r\nlast\r\n.\r\n");
+	/* a stored CRLF blank line ends the header too */
+	check("A: b\r\n\r\none\r\ntwo\r\n", 1,
+	    "A: b\r\n\r\none\r\n.\r\n");
 }
 
 int
