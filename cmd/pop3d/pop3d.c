@@ -426,7 +426,7 @@ do_retr(struct session *s, long num, long lines)
 		return;
 	if ((fd = mbox_msg_open(&s->mb, (size_t)num - 1)) == -1) {
 		log_warn("%s: %s: message %ld (%s)", s->pd->peer_ip, s->user,
-		    num, m->name);
+		    num, mbox_msg_name(&s->mb, (size_t)num - 1));
 		reply(s, "-ERR [SYS/TEMP] Message %ld cannot be read", num);
 		return;
 	}

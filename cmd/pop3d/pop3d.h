@@ -20,18 +20,19 @@ struct pop3d {
 	struct users	 users;
 };
 
-/* One message of the session's snapshot of the mailbox. */
+struct md_folder;
+
+/* One message of the session's snapshot of INBOX (RFC 1939 5). */
 struct pop3_msg {
-	char		*name;		/* file name in new/ or cur/ */
-	int		 in_new;
+	size_t		 idx;		/* into the folder's msgs */
 	uint32_t	 uid;
 	long long	 wsize;		/* octets on the wire (W=) */
-	int		 deleted;	/* DELE: unlinked at QUIT */
-	int		 retrieved;	/* RETR: moved to cur/ and seen at QUIT */
+	int		 deleted;	/* DELE: removed at QUIT */
+	int		 retrieved;	/* RETR: to cur/ and seen at QUIT */
 };
 
 struct mbox {
-	char		*dir;		/* the Maildir */
+	struct md_folder *f;
 	int		 lockfd;	/* the POP3 session lock */
 	uint32_t	 uidvalidity;
 	struct pop3_msg	*m;
@@ -43,17 +44,18 @@ struct mbox {
 /* mbox.c */
 /*
  * Lock the Maildir dir for this session and take a snapshot of its
- * INBOX (at most max messages, by UID): 0, MBOX_INUSE when another
- * session holds it, -1 with err on a system error.
+ * INBOX (the first max messages by UID): 0, MBOX_INUSE when another
+ * session holds the lock, -1 with err on a system error.
  */
-int	mbox_open(struct mbox *, const char *dir, size_t max, char *err,
-	    size_t errlen);
+int		 mbox_open(struct mbox *, const char *dir, size_t max,
+		    char *err, size_t errlen);
 /* Open message i for reading: an fd, or -1 (gone, or a system error). */
-int	mbox_msg_open(struct mbox *, size_t i);
-/* RFC 1939 6, UPDATE: unlink the deleted, move the retrieved to cur/
- * with the S flag.  Messages that could not be removed are counted. */
-int	mbox_update(struct mbox *, size_t *notremoved);
-void	mbox_close(struct mbox *);
+int		 mbox_msg_open(struct mbox *, size_t i);
+const char	*mbox_msg_name(const struct mbox *, size_t i);
+/* RFC 1939 6, UPDATE: remove the deleted, move the retrieved to cur/
+ * with the S flag; *notremoved counts the deleted ones still there. */
+int		 mbox_update(struct mbox *, size_t *notremoved);
+void		 mbox_close(struct mbox *);
 
 /* pop3d.c */
 void	pop3d_session(struct pop3d *) __attribute__((noreturn));
