@@ -39,6 +39,8 @@ python3-aiosmtpd
 mpack
 maildrop
 time
+fetchmail
+getmail6
 "
 
 case $what in
