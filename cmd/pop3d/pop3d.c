@@ -93,17 +93,6 @@ timed_out(struct session *s)
 	session_end(s);
 }
 
-/* Flush the replies when the client will wait for them (RFC 2449 6.6). */
-static void
-flush_if_idle(struct session *s)
-{
-	size_t	 n = io_pending(&s->io);
-
-	if (n == 0 || memchr(s->io.ibuf + s->io.ipos, '\n', n) == NULL)
-		if (io_flush(&s->io) != 0)
-			session_end(s);
-}
-
 /* RFC 2595 2.3 and 4: no passwords in the clear, except over loopback. */
 static int
 plaintext_ok(const struct session *s)
@@ -325,7 +314,7 @@ do_auth(struct session *s, struct pop3_cmd *c)
 			return;
 	}
 	if (sasl_plain_split(msg, (size_t)n, user, sizeof(user), pass,
-	    sizeof(pass)) == -1) {
+	    sizeof(pass)) != 0) {
 		explicit_bzero(msg, sizeof(msg));
 		/* counted as a failed login, like a wrong password */
 		check_password(s, "", "", "AUTH PLAIN");
@@ -599,7 +588,9 @@ pop3d_session(struct pop3d *pd)
 	    "unknown", pd->implicit_tls ? " (TLS)" : "");
 	reply(&s, "+OK posta POP3 server ready");
 	for (;;) {
-		flush_if_idle(&s);
+		/* RFC 2449 6.6 */
+		if (io_flush_idle(&s.io) != 0)
+			session_end(&s);
 		r = io_getline(&s.io, &s.line,
 		    (size_t)conf_num(C_pop3d_line_limit));
 		if (r == IO_TIMEOUT)
