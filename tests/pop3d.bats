@@ -93,7 +93,7 @@ PY
 	three_messages
 	serve posta-pop3d
 	run pop <<'PY'
-import poplib, sys
+import poplib, sys, time
 port = int(sys.argv[1])
 p = poplib.POP3("127.0.0.1", port, timeout=10)
 p.user("alice@example.test"); p.pass_("posta")
@@ -104,8 +104,17 @@ try:
 except poplib.error_proto as e:
     print(e.args[0].decode())
 p.sock.close()          # no QUIT: no UPDATE state
-p = poplib.POP3("127.0.0.1", port, timeout=10)
-p.user("alice@example.test"); p.pass_("posta")
+# the first session holds the lock until it has seen the EOF
+for _ in range(200):
+    p = poplib.POP3("127.0.0.1", port, timeout=10)
+    p.user("alice@example.test")
+    try:
+        p.pass_("posta")
+        break
+    except poplib.error_proto as e:
+        assert b"[IN-USE]" in e.args[0]
+        p.quit()
+        time.sleep(0.05)
 print(p.stat())
 p.dele(3)
 print(p.rset().decode())

@@ -14,6 +14,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "maildir.h"
 #include "peer.h"
 #include "pop3d.h"
 #include "priv.h"
@@ -59,6 +60,7 @@ main(int argc, char *argv[])
 
 	log_init("posta-pop3d", verbose, verbose);
 	conf_init(cflag);
+	md_conf_init();
 	signal(SIGPIPE, SIG_IGN);
 	if (conf_bool(C_pop3d_implicit_tls))
 		pd.implicit_tls = 1;

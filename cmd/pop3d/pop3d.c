@@ -77,10 +77,13 @@ reply_err(struct session *s, const char *fmt, ...)
 static void
 session_end(struct session *s)
 {
-	(void)io_flush(&s->io);
-	tlsx_close(&s->io);
+	/* the lock goes before the last reply: a client that reconnects
+	 * after QUIT's +OK finds the mailbox free */
 	if (s->have_mbox)
 		mbox_close(&s->mb);
+	s->have_mbox = 0;
+	(void)io_flush(&s->io);
+	tlsx_close(&s->io);
 	exit(0);
 }
 
