@@ -613,3 +613,24 @@ PY
 	exec 5>&-
 	assert_output "$(id -u nobody) $(id -u nobody) $(id -u nobody) $(id -u nobody)"
 }
+
+@test "a message delivered by posta-local is listed with its W= size and retrieved as stored" {
+	printf 'Subject: by posta-local\n\n.first\nsecond\n' |
+		posta-local -f sender@example.test alice@example.test
+	serve posta-pop3d
+	run pop "$(ls "$(maildir alice)"/new/*)" <<'PY'
+import poplib, sys
+stored = open(sys.argv[2], "rb").read()
+w = int(sys.argv[2].rsplit(",W=", 1)[1])
+p = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=10)
+p.user("alice@example.test"); p.pass_("posta")
+size = int(p.list(1).split()[2])
+resp, lines, octets = p.retr(1)
+print(size == w, octets == w, b"\n".join(lines) + b"\n" == stored)
+print(lines[-2].decode())
+p.quit()
+PY
+	assert_success
+	assert_line 'True True True'
+	assert_line '.first'
+}
