@@ -264,17 +264,18 @@ auth_getline(struct session *s, char *out, size_t outlen, int *len)
 		return -1;
 	}
 	n = pop3_sasl_line(s->line.s, s->line.len);
+	if (n >= 0)
+		*len = sasl_b64_decode(s->line.s, (size_t)n, out, outlen);
+	explicit_bzero(s->line.s, s->line.len);
 	if (n == POP3_SASL_CANCEL) {
 		/* RFC 5034 4 */
 		reply_err(s, "-ERR Authentication cancelled");
 		return -1;
 	}
-	if (n < 0 || (*len = sasl_b64_decode(s->line.s, (size_t)n, out,
-	    outlen)) == -1) {
+	if (n < 0 || *len == -1) {
 		reply_err(s, "-ERR Bad base64");
 		return -1;
 	}
-	explicit_bzero(s->line.s, s->line.len);
 	return 0;
 }
 
