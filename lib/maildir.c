@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "maildir.h"
+#include "mdeliver.h"
 #include "mdpriv.h"
 
 struct md_settings md_settings = { 30, 120, 0 };
@@ -168,54 +169,36 @@ md_name_with_flags(const char *base, size_t baselen, unsigned int flags,
 	return 0;
 }
 
-/* This host's name for file names: '/' and ':' written as \057, \072. */
+/* This host's name, as gethostname(2) says. */
 static const char *
-host_part(void)
+host_name(void)
 {
 	static char	 host[256];
-	char		 h[200], *p;
-	size_t		 n = 0;
 
 	if (host[0])
 		return host;
-	if (gethostname(h, sizeof(h)) == -1 || h[0] == '\0')
-		strlcpy(h, "localhost", sizeof(h));
-	h[sizeof(h) - 1] = '\0';
-	for (p = h; *p && n + 5 < sizeof(host); p++) {
-		if (*p == '/' || *p == ':') {
-			snprintf(host + n, 5, "\\%03o", (unsigned char)*p);
-			n += 4;
-		} else
-			host[n++] = *p;
-	}
-	host[n] = '\0';
+	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
+		strlcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
 	return host;
 }
 
 int
 md_unique_base(time_t secs, off_t size, off_t vsize, char *out, size_t outlen)
 {
-	static unsigned int	 seq;
+	static unsigned long	 seq;
 	struct timeval		 tv;
-	int			 n;
 
 	gettimeofday(&tv, NULL);
 	if (secs <= 0)
 		secs = tv.tv_sec;
-	n = snprintf(out, outlen, "%lld.M%ldP%dQ%u.%s", (long long)secs,
-	    (long)tv.tv_usec, (int)getpid(), ++seq, host_part());
-	if (n < 0 || (size_t)n >= outlen)
-		goto toolong;
-	if (size >= 0 && (size_t)(n += snprintf(out + n, outlen - (size_t)n,
-	    ",S=%lld", (long long)size)) >= outlen)
-		goto toolong;
-	if (vsize >= 0 && (size_t)(n += snprintf(out + n, outlen - (size_t)n,
-	    ",W=%lld", (long long)vsize)) >= outlen)
-		goto toolong;
+	/* the names posta-local gives (lib/mdeliver) */
+	if (maildir_name(out, outlen, secs, (long)tv.tv_usec, getpid(), ++seq,
+	    host_name(), size < 0 ? 0 : size, vsize < 0 ? 0 : vsize) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	return 0;
-toolong:
-	errno = ENAMETOOLONG;
-	return -1;
 }
 
 /* --- folder names ---------------------------------------------------- */
@@ -358,25 +341,6 @@ fail:
 /* --- creating, deleting, renaming ------------------------------------ */
 
 int
-md_make_dirs(const char *path)
-{
-	char	 sub[PATH_MAX];
-	const char *const subs[] = { "cur", "new", "tmp" };
-	size_t	 i;
-
-	for (i = 0; i < 3; i++) {
-		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", path, subs[i]) >=
-		    sizeof(sub)) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		if (mkdir(sub, 0700) == -1 && errno != EEXIST)
-			return -1;
-	}
-	return 0;
-}
-
-int
 md_folder_create(const char *maildir, const char *name)
 {
 	char	 path[PATH_MAX], mf[PATH_MAX];
@@ -390,7 +354,7 @@ md_folder_create(const char *maildir, const char *name)
 		return -1;
 	if (mkdir(path, 0700) == -1)
 		return -1;
-	if (md_make_dirs(path) == -1)
+	if (maildir_make(path) == -1)
 		return -1;
 	/* Maildir++: a folder is marked by an empty maildirfolder file */
 	if ((size_t)snprintf(mf, sizeof(mf), "%s/maildirfolder", path) >=

@@ -80,7 +80,8 @@ int	md_flags_format(unsigned int flags, uint32_t kw, char *out, size_t);
 int	md_name_with_flags(const char *base, size_t baselen,
 	    unsigned int flags, uint32_t kw, char *out, size_t outlen);
 /* A new unique base "SECS.M<usec>P<pid>Q<n>.<host>,S=<size>,W=<vsize>"
- * (secs is the internal date; size or vsize < 0: left out). */
+ * as posta-local makes them (lib/mdeliver.h); secs is the internal
+ * date (<= 0: now). */
 int	md_unique_base(time_t secs, off_t size, off_t vsize, char *out,
 	    size_t outlen);
 

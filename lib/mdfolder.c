@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "maildir.h"
+#include "mdeliver.h"
 #include "mdpriv.h"
 
 static int	 view_rebuild(struct md_folder *);
@@ -823,9 +824,9 @@ off_t
 md_msg_vsize(struct md_folder *f, struct md_msg *m)
 {
 	char	 b[65536];
-	ssize_t	 n, i;
+	ssize_t	 n;
 	off_t	 size = 0, lf = 0;
-	int	 fd, prev = 0;
+	int	 fd, prevcr = 0;
 
 	if (m->vsize >= 0)
 		return m->vsize;
@@ -833,11 +834,7 @@ md_msg_vsize(struct md_folder *f, struct md_msg *m)
 		return -1;
 	/* RFC 3501 RFC822.SIZE: as sent, every bare LF a CR LF */
 	while ((n = read(fd, b, sizeof(b))) > 0) {
-		for (i = 0; i < n; i++) {
-			if (b[i] == '\n' && prev != '\r')
-				lf++;
-			prev = (unsigned char)b[i];
-		}
+		lf += maildir_crlf_extra(b, (size_t)n, &prevcr);
 		size += n;
 	}
 	close(fd);
@@ -1045,7 +1042,7 @@ struct md_append {
 	char			 tmp[PATH_MAX];
 	off_t			 size;
 	off_t			 lf;	/* bare LFs */
-	int			 prev;
+	int			 prevcr;
 	int			 failed;
 };
 
@@ -1073,14 +1070,9 @@ int
 md_append_write(struct md_append *a, const void *p, size_t n)
 {
 	const char	*s = p;
-	size_t		 i;
 	ssize_t		 w;
 
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\n' && a->prev != '\r')
-			a->lf++;
-		a->prev = (unsigned char)s[i];
-	}
+	a->lf += maildir_crlf_extra(s, n, &a->prevcr);
 	a->size += (off_t)n;
 	while (n > 0) {
 		if ((w = write(a->fd, s, n)) == -1) {

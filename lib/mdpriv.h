@@ -11,7 +11,4 @@ struct md_settings {
 };
 extern struct md_settings md_settings;
 
-/* cur/ new/ tmp/ under path (those that exist are fine). */
-int	md_make_dirs(const char *path);
-
 #endif
