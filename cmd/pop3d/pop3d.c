@@ -42,6 +42,19 @@ struct session {
 };
 
 static void	 session_end(struct session *) __attribute__((noreturn));
+static void	 reply(struct session *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static void	 reply_err(struct session *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static void
+vreply(struct session *s, const char *fmt, va_list ap)
+{
+	(void)buf_vprintf(&s->io.out, fmt, ap);
+	(void)io_write(&s->io, "\r\n", 2);
+	if (s->io.failed == IO_ERR)
+		session_end(s);
+}
 
 static void
 reply(struct session *s, const char *fmt, ...)
@@ -49,11 +62,8 @@ reply(struct session *s, const char *fmt, ...)
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	(void)buf_vprintf(&s->io.out, fmt, ap);
+	vreply(s, fmt, ap);
 	va_end(ap);
-	(void)io_write(&s->io, "\r\n", 2);
-	if (s->io.failed == IO_ERR)
-		session_end(s);
 }
 
 /* A refused command; after pop3d_max_errors of them the session ends. */
@@ -63,9 +73,8 @@ reply_err(struct session *s, const char *fmt, ...)
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	(void)buf_vprintf(&s->io.out, fmt, ap);
+	vreply(s, fmt, ap);
 	va_end(ap);
-	(void)io_write(&s->io, "\r\n", 2);
 	if (++s->errors >= conf_num(C_pop3d_max_errors)) {
 		log_info("%s: too many errors", s->pd->peer_ip);
 		reply(s, "-ERR Too many errors, closing connection");
