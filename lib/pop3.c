@@ -103,9 +103,9 @@ pop3_parse(const char *s, size_t len, struct pop3_cmd *c, const char **why)
 		return POP3_EBARE;
 	}
 	end = s + n;
-	kw = strcspn(s, " ");
-	if (kw > (size_t)n)
-		kw = (size_t)n;
+	/* the line need not be NUL-terminated: only s[0..n) is read */
+	p = memchr(s, ' ', (size_t)n);
+	kw = p != NULL ? (size_t)(p - s) : (size_t)n;
 	for (v = 0; v < (int)(sizeof(verbs) / sizeof(verbs[0])); v++)
 		if (strlen(verbs[v].name) == kw &&
 		    strncasecmp(verbs[v].name, s, kw) == 0)

@@ -273,6 +273,109 @@ test_enc_top(void **state)
 	    "A: b\r\n\r\none\r\n.\r\n");
 }
 
+/* A fixed pseudo-random sequence: the same inputs every run. */
+static unsigned long
+next_rand(unsigned long *x)
+{
+	*x = *x * 6364136223846793005UL + 1442695040888963407UL;
+	return *x >> 33;
+}
+
+/*
+ * Random messages of '.', 'a', LF (no CR): the RETR encoding stays in
+ * its bound, ends with ".CRLF" on a line of its own, and unstuffed with
+ * CRLF back to LF gives the message again (with a last LF added when
+ * it had none).
+ */
+static void
+test_enc_roundtrip(void **state)
+{
+	const char	 alpha[] = ".a\n";
+	struct pop3_enc	 e;
+	unsigned long	 x = 7;
+	char		 msg[200], out[POP3_ENC_BOUND(200) + POP3_ENC_FINAL];
+	char		 back[400];
+	size_t		 len, o, i, b, step;
+	int		 round, bol;
+
+	for (round = 0; round < 2000; round++) {
+		len = next_rand(&x) % sizeof(msg);
+		for (i = 0; i < len; i++)
+			msg[i] = alpha[next_rand(&x) % 3];
+		step = 1 + next_rand(&x) % 16;
+		pop3_enc_init(&e, -1);
+		for (i = o = 0; i < len; i += step)
+			o += pop3_enc_update(&e, msg + i,
+			    len - i < step ? len - i : step, out + o);
+		assert_true(o <= POP3_ENC_BOUND(len));
+		o += pop3_enc_final(&e, out + o);
+		assert_true(o >= 3);
+		assert_memory_equal(out + o - 3, ".\r\n", 3);
+		assert_true(o == 3 || (out[o - 5] == '\r' && out[o - 4] == '\n'));
+		/* undo: drop ".CRLF", a stuffed dot, and each CR */
+		for (i = b = 0, bol = 1; i < o - 3; i++) {
+			if (bol && out[i] == '.') {
+				assert_int_equal(out[i + 1], '.');
+				i++;
+			}
+			if (out[i] == '\r') {
+				assert_int_equal(out[i + 1], '\n');
+				continue;
+			}
+			back[b++] = out[i];
+			bol = out[i] == '\n';
+		}
+		if (len > 0 && msg[len - 1] != '\n')
+			msg[len++] = '\n';
+		assert_int_equal(b, len);
+		assert_memory_equal(back, msg, len);
+	}
+}
+
+/* Random lines: the parser never reads past them and always decides. */
+static void
+test_parse_random(void **state)
+{
+	const char	*words[] = { "USER", "PASS", "TOP", "LIST", "AUTH",
+	    "uidl", "QUIT", "1", "0", " ", "  ", "\r", "\n", "\0", "x",
+	    "999999999", "9999999999", "=" };
+	struct pop3_cmd	 c;
+	const char	*why;
+	unsigned long	 x = 11;
+	char		*line;
+	size_t		 len, w;
+	int		 round, n, r;
+
+	for (round = 0; round < 5000; round++) {
+		line = malloc(64);
+		assert_non_null(line);
+		len = 0;
+		n = (int)(next_rand(&x) % 6);
+		while (n-- > 0) {
+			w = next_rand(&x) % (sizeof(words) / sizeof(words[0]));
+			if (len + strlen(words[w]) + 1 > 62)
+				break;
+			memcpy(line + len, words[w], strlen(words[w]) + 1);
+			len += words[w][0] == '\0' ? 1 : strlen(words[w]);
+		}
+		if (next_rand(&x) % 4 != 0) {
+			line[len++] = '\r';
+			line[len++] = '\n';
+		}
+		r = pop3_parse(line, len, &c, &why);
+		assert_true(r == POP3_OK || r == POP3_EBARE ||
+		    r == POP3_EUNKNOWN || r == POP3_ESYNTAX);
+		assert_non_null(why);
+		if (r == POP3_OK) {
+			assert_true(c.verb != POP3_NONE);
+			assert_true(strlen(c.arg) < POP3_ARGMAX);
+			assert_true(c.num[0] <= POP3_NUMMAX &&
+			    c.num[1] <= POP3_NUMMAX);
+		}
+		free(line);
+	}
+}
+
 int
 main(void)
 {
@@ -286,6 +389,8 @@ main(void)
 		cmocka_unit_test(test_enc_retr),
 		cmocka_unit_test(test_enc_sizes),
 		cmocka_unit_test(test_enc_top),
+		cmocka_unit_test(test_enc_roundtrip),
+		cmocka_unit_test(test_parse_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
