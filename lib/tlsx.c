@@ -200,6 +200,23 @@ tlsx_accept(struct io *io, struct tlsx_server *srv, char *err, size_t errlen)
 	return 0;
 }
 
+static uint8_t	*client_ca;
+static size_t	 client_ca_len;
+
+int
+tlsx_client_init(char *err, size_t errlen)
+{
+	const char	*ca = conf_str(C_tls_ca_file);
+
+	if (*ca == '\0' || client_ca != NULL)
+		return 0;
+	if ((client_ca = tls_load_file(ca, &client_ca_len, NULL)) == NULL) {
+		snprintf(err, errlen, "%s: %s", ca, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 tlsx_connect(struct io *io, const char *servername, int verify, char *err,
     size_t errlen)
@@ -207,6 +224,7 @@ tlsx_connect(struct io *io, const char *servername, int verify, char *err,
 	struct tls_config	*cfg;
 	struct tls		*ctx;
 	const char		*ca = conf_str(C_tls_ca_file);
+	uint32_t		 protos;
 
 	io_flush(io);
 	io_discard_input(io);
@@ -214,8 +232,23 @@ tlsx_connect(struct io *io, const char *servername, int verify, char *err,
 		snprintf(err, errlen, "tls_config_new failed");
 		return -1;
 	}
-	if (*ca != '\0' && tls_config_set_ca_file(cfg, ca) == -1) {
+	if (client_ca != NULL) {
+		if (tls_config_set_ca_mem(cfg, client_ca, client_ca_len) == -1) {
+			snprintf(err, errlen, "%s: %s", ca,
+			    tls_config_error(cfg));
+			tls_config_free(cfg);
+			return -1;
+		}
+	} else if (*ca != '\0' && tls_config_set_ca_file(cfg, ca) == -1) {
 		snprintf(err, errlen, "%s: %s", ca, tls_config_error(cfg));
+		tls_config_free(cfg);
+		return -1;
+	}
+	/* the same protocols and ciphers as the servers */
+	if (tls_config_parse_protocols(&protos, conf_str(C_tls_protocols)) ||
+	    tls_config_set_protocols(cfg, protos) ||
+	    tls_config_set_ciphers(cfg, conf_str(C_tls_ciphers))) {
+		snprintf(err, errlen, "TLS settings: %s", tls_config_error(cfg));
 		tls_config_free(cfg);
 		return -1;
 	}

@@ -29,6 +29,11 @@ struct tlsx_server *tlsx_server(char *err, size_t errlen);
  */
 int		 tlsx_accept(struct io *, struct tlsx_server *, char *err,
 		    size_t errlen);
+/*
+ * A client that drops privileges calls tlsx_client_init() first: it
+ * reads tls_ca_file into memory for every later tlsx_connect().
+ */
+int		 tlsx_client_init(char *err, size_t errlen);
 /* Client side on a connected socket; verify: check name and chain. */
 int		 tlsx_connect(struct io *, const char *servername, int verify,
 		    char *err, size_t errlen);
