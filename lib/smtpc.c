@@ -141,11 +141,17 @@ smtpc_reply_feed(struct smtpc_reply *r, const char *s, size_t len)
 const char *
 smtpc_reply_status(const struct smtpc_reply *r, char *out, size_t outlen)
 {
-	if (r->enh[0] != '\0')
+	int	 class = r->code / 100;
+
+	/* RFC 3463 2: the classes are 2, 4 and 5 only; a reply of any other
+	 * class where a result was wanted counts as temporary, as the
+	 * caller's D/T/F does */
+	if (class != 2 && class != 4 && class != 5)
+		snprintf(out, outlen, "4.0.0");
+	else if (r->enh[0] != '\0')
 		snprintf(out, outlen, "%s", r->enh);
 	else
-		snprintf(out, outlen, "%d.0.0", r->code >= 200 && r->code < 600 ?
-		    r->code / 100 : 4);
+		snprintf(out, outlen, "%d.0.0", class);
 	return out;
 }
 

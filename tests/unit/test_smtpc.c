@@ -47,6 +47,14 @@ test_reply_single(void **state)
 	smtpc_reply_reset(&r);
 	assert_int_equal(feed(&r, "550 5.1.1000 odd\r\n"), SMTPC_DONE);
 	assert_string_equal(r.enh, "");
+	/* Found by fuzzing: a 3xx reply (354 to RCPT, say) gave "3.0.0",
+	 * or its "3.x.y", which RFC 3463 has no class for: temporary */
+	smtpc_reply_reset(&r);
+	assert_int_equal(feed(&r, "354 go ahead\r\n"), SMTPC_DONE);
+	assert_string_equal(smtpc_reply_status(&r, st, sizeof(st)), "4.0.0");
+	smtpc_reply_reset(&r);
+	assert_int_equal(feed(&r, "354 3.1.1 odd\r\n"), SMTPC_DONE);
+	assert_string_equal(smtpc_reply_status(&r, st, sizeof(st)), "4.0.0");
 	smtpc_reply_reset(&r);
 	assert_int_equal(feed(&r, "250\r\n"), SMTPC_DONE);
 	assert_int_equal(r.code, 250);
