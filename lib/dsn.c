@@ -240,10 +240,17 @@ add_human_part(struct buf *b, const struct dsn *d, const char *bnd)
 	}
 	for (i = 0; i < d->nrcpt; i++) {
 		const struct dsn_rcpt *r = &d->rcpt[i];
+		size_t	 alen = strlen(r->addr), dlen;
 
+		dlen = r->diag != NULL && *r->diag != '\0' ? strlen(r->diag) :
+		    strlen(r->status);
+		alen = alen > DIAG_MAX ? DIAG_MAX : alen;
+		dlen = dlen > DIAG_MAX ? DIAG_MAX : dlen;
 		x |= buf_adds(b, "<");
 		x |= add_field_text(b, r->addr, strlen(r->addr), DIAG_MAX);
-		x |= buf_adds(b, ">: ");
+		/* RFC 5322 2.1.1: no line over 998 octets; a long address
+		 * and a long reply go on two lines */
+		x |= buf_adds(b, alen + dlen + 4 > 998 ? ">:\n    " : ">: ");
 		if (r->diag != NULL && *r->diag != '\0')
 			x |= add_field_text(b, r->diag, strlen(r->diag),
 			    DIAG_MAX);

@@ -223,6 +223,43 @@ test_helpers(void **state)
 	assert_false(dsn_wanted("FAILURES", DSN_FAILED));
 }
 
+/* Found by fuzzing: "<address>: diagnostic" in the text part passed
+ * 998 octets with a long address and a long server reply. */
+static void
+test_no_line_over_998_octets(void **state)
+{
+	struct dsn	 d;
+	struct dsn_rcpt	 r;
+	struct buf	 b = BUF_INIT;
+	char		 addr[400], diag[900];
+	size_t		 i, col;
+
+	memset(addr, 'a', sizeof(addr) - 1);
+	addr[sizeof(addr) - 1] = '\0';
+	memcpy(addr + 300, "@example.test", 14);
+	memset(diag, 'x', sizeof(diag) - 1);
+	diag[sizeof(diag) - 1] = '\0';
+	memcpy(diag, "smtp; 550 ", 10);
+	memset(&r, 0, sizeof(r));
+	r.addr = addr;
+	r.status = "5.0.0";
+	r.diag = diag;
+	base(&d);
+	d.rcpt = &r;
+	d.nrcpt = 1;
+	assert_int_equal(dsn_build(&d, &b), 0);
+	for (i = 0, col = 0; i < b.len; i++) {
+		col = b.s[i] == '\n' ? 0 : col + 1;
+		assert_true(col <= 998);
+	}
+	/* the short case keeps its one line */
+	buf_reset(&b);
+	base(&d);
+	assert_int_equal(dsn_build(&d, &b), 0);
+	has(&b, "<carol@example.test>: 5.4.6 mail loop\n");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -234,6 +271,7 @@ main(void)
 		cmocka_unit_test(test_no_field_injection),
 		cmocka_unit_test(test_utf8_and_8bit),
 		cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_no_line_over_998_octets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
