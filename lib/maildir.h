@@ -20,8 +20,9 @@
  * name's suffix, sizes from S= and W= (a stat, or one read of the file
  * to count lines for W=, only when the name lacks them), the internal
  * date from the name's leading timestamp (the file's mtime when the name
- * has none).  posta writes the internal date of an appended or copied
- * message into both the name and the mtime.
+ * has none, or with maildir_mtime_date, as Dovecot keeps it: a stat per
+ * message when it is first seen).  posta writes the internal date of an
+ * appended or copied message into both the name and the mtime.
  *
  * Consistency with other processes (posta-local delivering, other
  * sessions, Dovecot): md_sync() looks at new/ and cur/ only when their
@@ -79,15 +80,19 @@ int	md_flags_format(unsigned int flags, uint32_t kw, char *out, size_t);
 int	md_name_with_flags(const char *base, size_t baselen,
 	    unsigned int flags, uint32_t kw, char *out, size_t outlen);
 /* A new unique base "SECS.M<usec>P<pid>Q<n>.<host>,S=<size>,W=<vsize>"
- * (secs is the internal date; size or vsize < 0: left out). */
+ * as posta-local makes them (lib/mdeliver.h); secs is the internal
+ * date (<= 0: now). */
 int	md_unique_base(time_t secs, off_t size, off_t vsize, char *out,
 	    size_t outlen);
 
 /* --- folders of a Maildir -------------------------------------------- */
 
-/* Read maildir_lock_timeout and maildir_lock_stale (after conf_init);
- * without a call the defaults (30 s, 120 s) hold. */
+/* Read maildir_lock_timeout, maildir_lock_stale and
+ * maildir_mtime_date (after conf_init); without a call the defaults
+ * (30 s, 120 s, no) hold. */
 void	md_conf_init(void);
+/* 1 for "INBOX" in any case. */
+int	md_is_inbox(const char *name);
 /* 1 when a folder name stays inside the Maildir: "INBOX" (any case), or
  * '.'-separated components, none empty, none "cur" "new" "tmp", no '/',
  * no '~' first, no control characters, at most 255 octets. */
@@ -140,6 +145,7 @@ struct md_msg {
 	unsigned int	 changed:1;	/* flags changed by another process
 					   (set by md_sync, cleared by the
 					   caller) */
+	size_t		 seen;		/* private to md_sync */
 };
 
 struct md_folder {
@@ -156,9 +162,15 @@ struct md_folder {
 	struct timespec	 newmt, curmt;	/* mtimes when last read */
 	int		 newdirty, curdirty;
 	int		 synced;
+	int		 lockdepth;
+	size_t		 msgcap;
 	size_t		*hash;		/* base -> index into msgs */
 	size_t		 hashcap;
+	size_t		 hashused;
+	size_t		 gen;
 	uint32_t	 maxuid;
+	struct timespec	 kwmt;		/* dovecot-keywords when read */
+	ino_t		 kwino;
 };
 
 /* md_sync results: how many of each kind this call found. */
@@ -166,6 +178,9 @@ struct md_changes {
 	size_t	nnew;		/* appended at the end of msgs */
 	size_t	nexpunged;	/* marked expunged */
 	size_t	nflags;		/* marked changed */
+	int	uidvalidity_changed; /* the list was lost and made again:
+				   every earlier message is expunged and
+				   back as new (IMAP: tell the client) */
 };
 
 #define MD_SYNC_CLAIM_NEW 0x01	/* move new/ files to cur/; those this
@@ -178,6 +193,11 @@ void	md_close(struct md_folder *);
 /* Bring the view up to date (see the top of this file).  The first
  * call reads everything.  changes may be NULL. */
 int	md_sync(struct md_folder *, int flags, struct md_changes *);
+/* Hold the folder's uidlist lock across several calls (a STORE or
+ * EXPUNGE of many messages); the calls below take it for themselves
+ * otherwise.  Nested calls count. */
+int	md_lock(struct md_folder *);
+void	md_unlock(struct md_folder *);
 /* Remove the expunged entries from msgs (when the client has been
  * told). */
 void	md_compact(struct md_folder *);
@@ -198,8 +218,10 @@ off_t	md_msg_size(struct md_folder *, struct md_msg *);
 off_t	md_msg_vsize(struct md_folder *, struct md_msg *);
 
 /* Set a message's flags and keywords: the file is renamed into cur/
- * with the new suffix (nothing happens when they are the same and it
- * is in cur/ already). */
+ * with the new suffix, under the uidlist lock, as Dovecot does, so a
+ * directory scan of another process never misses it (nothing happens
+ * when they are the same and it is in cur/ already).  ENOENT: the
+ * message was expunged by another process. */
 int	md_set_flags(struct md_folder *, struct md_msg *, unsigned int flags,
 	    uint32_t kw);
 /* Move a message from new/ to cur/ with its flags (none: ":2,"). */

@@ -11,20 +11,20 @@
  * The header's fields are space-separated, each a letter and a value;
  * unknown header fields and each line's extension fields (W<vsize>,
  * S<size>, G<guid>, ...) are kept as read and written back unchanged.
- * The file name base is the Maildir name without its ":2,<flags>" part
- * (a name written with flags by another program is read up to the
- * ':').  The next UID is the larger of the header's N and the last
+ * The file name is the last one known (Dovecot writes the name with
+ * its flags as it was at the last rewrite); a message is identified by
+ * its base, the name up to the ':'.  The next UID is the larger of the header's N and the last
  * line's UID + 1, because a writer may append lines without rewriting
  * the header (Dovecot does this too).  Version 1 files ("1 <uidvalidity>
  * <nextuid>", "<uid> <name>") are read as well; they are rewritten as
  * version 3 at the next rewrite.
  *
  * Locking (Dovecot's convention): a writer creates
- * `dovecot-uidlist.lock' with O_CREAT|O_EXCL and then either writes the
- * whole new list into the lock file and renames it over
- * dovecot-uidlist (a rewrite: readers see the old or the new file, never
- * a mixture), or appends whole lines to dovecot-uidlist with one write
- * and removes the lock.  A reader needs no lock: it ignores a last line
+ * `dovecot-uidlist.lock' with O_CREAT|O_EXCL; while it holds it, it
+ * either writes a whole new list into `dovecot-uidlist.tmp' and renames
+ * that over dovecot-uidlist (a rewrite: readers see the old or the new
+ * file, never a mixture), or appends whole lines to dovecot-uidlist
+ * with one write; then it removes the lock.  A reader needs no lock: it ignores a last line
  * without its newline.  A lock file not modified for `stale' seconds is
  * taken to be left by a crashed writer and removed.
  *
@@ -47,9 +47,10 @@
 struct uidrec {
 	uint32_t	 uid;
 	char		*ext;		/* extension fields, "" when none */
-	char		*base;		/* file name base (no ":2,...") */
-	size_t		 baselen;
-	int		 mark;		/* free for the caller (lib/maildir) */
+	char		*name;		/* last known file name; NULL:
+					   removed (skipped by everything) */
+	size_t		 baselen;	/* name[0..baselen) is the base */
+	size_t		 mark;		/* free for the caller (lib/maildir) */
 };
 
 struct uidlist {
@@ -61,17 +62,22 @@ struct uidlist {
 	char		*hdrext;	/* other header fields, "" when none */
 	struct uidrec	*recs;		/* sorted by uid */
 	size_t		 nrecs;
+	size_t		 reccap;
 	/* private: hash of bases, what was read of which file */
 	size_t		*hash;
 	size_t		 hashcap;
 	size_t		 hashused;
-	dev_t		 dev;
-	ino_t		 ino;
-	off_t		 readoff;
+	int		 fd;		/* the file read, kept open so its
+					   inode number cannot be reused */
+	off_t		 readoff;	/* end of its last whole line */
 	int		 lockfd;
 	size_t		 nappend;	/* records not yet in the file */
+	size_t		 ndead;		/* removed records not compacted */
 	int		 dirty;		/* the next write must rewrite */
 };
+
+/* Record pointers stay valid until the next call that adds, removes,
+ * renumbers, refreshes or commits. */
 
 /* An empty list for dir (nothing read yet). */
 int		 uidlist_init(struct uidlist *, const char *dir);
@@ -82,6 +88,9 @@ void		 uidlist_free(struct uidlist *);
  * 1: something changed; 0: nothing; -1: error (errno; EINVAL: bad
  * syntax, then the list is left as it was). */
 int		 uidlist_refresh(struct uidlist *);
+/* Forget what was read (a broken file): the next write makes a new list
+ * with a new UIDVALIDITY.  A held lock stays held. */
+void		 uidlist_reset(struct uidlist *);
 /* Parse a whole file's text (exported for the unit tests). */
 int		 uidlist_parse(struct uidlist *, const char *text, size_t len);
 
@@ -92,21 +101,29 @@ int		 uidlist_lock(struct uidlist *, int timeout, int stale);
 void		 uidlist_create(struct uidlist *);
 /* Add a record with the next UID (or with uid when uid != 0, for a list
  * being rebuilt); returns it, NULL on memory exhaustion. */
-struct uidrec	*uidlist_add(struct uidlist *, const char *base, size_t baselen,
-		    uint32_t uid);
+struct uidrec	*uidlist_add(struct uidlist *, const char *name, uint32_t uid);
+/* Record a record's current file name (written at the next rewrite). */
+int		 uidlist_set_name(struct uidlist *, struct uidrec *,
+		    const char *name);
 /* Drop a record (the file is gone); the next write rewrites. */
 void		 uidlist_remove(struct uidlist *, struct uidrec *);
 /* Give a record a new, higher UID (a file found in the middle). */
 int		 uidlist_renumber(struct uidlist *, struct uidrec *);
-/* Write what changed (append or rewrite, see above) and release the
- * lock.  -1 with errno on failure; the lock is released either way. */
+/* Write what changed (append, or a rewrite into dovecot-uidlist.tmp
+ * renamed over the list while the lock is held) and keep the lock.  -1
+ * with errno on failure. */
+int		 uidlist_write(struct uidlist *);
+/* uidlist_write, then release the lock either way. */
 int		 uidlist_commit(struct uidlist *);
 /* Release the lock without writing. */
 void		 uidlist_unlock(struct uidlist *);
 
-struct uidrec	*uidlist_find(const struct uidlist *, const char *base,
+/* By base (name up to ':', or the whole of base when it has none). */
+struct uidrec	*uidlist_find(struct uidlist *, const char *base,
 		    size_t baselen);
-struct uidrec	*uidlist_find_uid(const struct uidlist *, uint32_t uid);
+struct uidrec	*uidlist_find_uid(struct uidlist *, uint32_t uid);
+/* Length of a file name's base: up to the first ':'. */
+size_t		 uidlist_baselen(const char *name);
 
 /* dovecot-keywords of a folder: names[i] is the keyword of letter
  * 'a' + i, NULL when unused. */

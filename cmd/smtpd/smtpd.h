@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "addr.h"
+#include "aliases.h"
 #include "buf.h"
 #include "submit.h"
 #include "table.h"
@@ -32,11 +33,10 @@ struct smtpd {
 	struct table	 relay_domains;
 	struct table	 relay_networks;
 	struct users	 users;
-	struct table	 aliases;	/* the keys of the aliases file */
+	struct aliases	 aliases;	/* posta-aliases(5), as posta-local reads it */
 };
 
 /* policy.c */
-int	policy_aliases_load(struct table *, const char *path);
 /* 1 local domain (ours), 2 relay domain, 0 neither */
 int	policy_domain(const struct smtpd *, const struct addr *);
 int	policy_local_exists(const struct smtpd *, const struct addr *);
