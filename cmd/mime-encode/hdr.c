@@ -218,7 +218,7 @@ hdr_mailboxes(const char *arg, struct mailbox **list, size_t *n,
 static int
 add_phrase(struct buf *b, const char *name, size_t *col)
 {
-	size_t i, len = strlen(name);
+	size_t i, len = strlen(name), quoted;
 	int atoms = 1;
 
 	if (rfc2047_needed(name, len))
@@ -231,6 +231,13 @@ add_phrase(struct buf *b, const char *name, size_t *col)
 		*col += len;
 		return buf_add(b, name, len);
 	}
+	/* a quoted string cannot be folded, and each '"' and '\\' in it
+	 * doubles: past NAME_MAX_LEN, encoded words, which fold */
+	for (i = 0, quoted = len + 2; i < len; i++)
+		if (name[i] == '"' || name[i] == '\\')
+			quoted++;
+	if (quoted > NAME_MAX_LEN)
+		return rfc2047_encode(b, name, len, "utf-8", 1, col);
 	if (buf_addc(b, '"') == -1)
 		return -1;
 	for (i = 0; i < len; i++) {

@@ -57,6 +57,30 @@ test_addresses(void **state)
 	buf_free(&b);
 }
 
+/* Found by fuzzing: a display name of quotes and backslashes doubled
+ * when quoted, into a line of more than 998 octets. */
+static void
+test_long_quoted_name_is_encoded(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct mailbox mb[1];
+	char name[701];
+	size_t i, col;
+
+	memset(name, '"', 700);
+	name[700] = '\0';
+	mb[0].name = name;
+	mb[0].addr = "q@example.org";
+	assert_int_equal(hdr_addresses(&b, "To", mb, 1), 0);
+	for (i = 0, col = 0; i < b.len; i++) {
+		col = b.s[i] == '\n' ? 0 : col + 1;
+		assert_true(col <= 998);
+	}
+	buf_addc(&b, '\0');
+	assert_non_null(strstr(b.s, "=?utf-8?"));
+	buf_free(&b);
+}
+
 static void
 test_param(void **state)
 {
@@ -132,6 +156,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mailboxes),
 		cmocka_unit_test(test_addresses),
+		cmocka_unit_test(test_long_quoted_name_is_encoded),
 		cmocka_unit_test(test_param),
 		cmocka_unit_test(test_unstructured),
 		cmocka_unit_test(test_validity),
