@@ -100,7 +100,8 @@ mutf7_encode(struct buf *b, const char *in, size_t len)
 	int			 nu, k;
 
 	while (i < len) {
-		if ((n = utf8_next(s + i, len - i, &cp)) == -1) {
+		/* NUL too: mutf7_decode() refuses it, and no name holds it */
+		if ((n = utf8_next(s + i, len - i, &cp)) == -1 || cp == 0) {
 			errno = EILSEQ;
 			return -1;
 		}

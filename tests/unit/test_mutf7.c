@@ -114,6 +114,13 @@ test_encode_refuses_bad_utf8(void **state)
 		assert_int_equal(errno, EILSEQ);
 		buf_free(&b);
 	}
+	/* Found by fuzzing: U+0000 was encoded ("&AAA-"), which
+	 * mutf7_decode() refuses */
+	buf_init(&b, 0);
+	errno = 0;
+	assert_int_equal(mutf7_encode(&b, "a\0b", 3), -1);
+	assert_int_equal(errno, EILSEQ);
+	buf_free(&b);
 }
 
 static void
