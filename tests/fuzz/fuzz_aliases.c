@@ -60,6 +60,10 @@ write_back(const struct aliases *al, struct buf *b)
 			if (strpbrk(t->value, "\"\\") != NULL &&
 			    t->kind != AK_ADDRESS)
 				return 0;
+			/* "|x"@y is the address |x@y in canonical form, which
+			 * a table reads as a command: not written back */
+			if (t->kind == AK_ADDRESS && strchr("|/:", t->value[0]))
+				return 0;
 			pre = t->kind == AK_COMMAND ? "|" :
 			    t->kind == AK_INCLUDE ? ":include:" : "";
 			if (t->kind == AK_ADDRESS)
