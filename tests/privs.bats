@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Nothing that reads network input runs as root (DESIGN.md, Processes and
-# privileges): daemons started as root under tcpserver, with sessions
-# held open in several states, are checked from /proc.
+# privileges): posta-smtpd, posta-pop3d and posta-imapd started as root
+# under tcpserver, with sessions held open in several states, are
+# checked from /proc.
 
 load 'helpers/common'
 load 'helpers/privs'
@@ -14,7 +15,7 @@ setup() {
 }
 
 teardown() {
-	exec 7>&- 8<&- 2>/dev/null
+	exec 5>&- 6>&- 7>&- 8>&- 2>/dev/null
 	stop_all
 	privs_cleanup
 }
@@ -34,29 +35,12 @@ teardown() {
 
 	# the tcpservers are root (they only accept); everything below them
 	# has read, or will read, what the client sent
-	: >"$BATS_TEST_TMPDIR/ids"
-	for ts in $(head -n 2 "$BATS_TEST_TMPDIR/pids"); do
-		[ "$(awk '/^Uid:/ { print $3 }' "/proc/$ts/status")" -eq 0 ]
-		for p in $(descendants "$ts"); do
-			proc_ids "$p" >>"$BATS_TEST_TMPDIR/ids"
-		done
-	done
-	cat "$BATS_TEST_TMPDIR/ids"
+	collect_ids $(head -n 2 "$BATS_TEST_TMPDIR/pids")
 	# four sessions and the posta-enqueue of the one in DATA: nothing
 	# vacuous about the check below
 	[ "$(grep -c ' posta-smtpd ' "$BATS_TEST_TMPDIR/ids")" -eq 4 ]
 	[ "$(grep -c ' posta-enqueue ' "$BATS_TEST_TMPDIR/ids")" -eq 1 ]
-	nobody=$(id -u nobody)
-	nogroup=$(getent group nogroup | cut -d: -f3)
-	while read -r pid name u1 u2 u3 u4 g1 g2 g3 g4 groups; do
-		for u in $u1 $u2 $u3 $u4; do
-			[ "$u" -eq "$nobody" ] || { echo "$pid $name: uid $u"; false; }
-		done
-		for g in $g1 $g2 $g3 $g4 $groups; do
-			[ "$g" -ne 0 ] || { echo "$pid $name: gid or group 0"; false; }
-		done
-		[ "$g2" -eq "$nogroup" ]
-	done <"$BATS_TEST_TMPDIR/ids"
+	ids_unprivileged
 
 	# and the sessions were real: the held message is queued, by nobody
 	echo go >&7
@@ -65,4 +49,40 @@ teardown() {
 	[[ $answer == "250 2.0.0 Ok: queued as "* ]]
 	[ "$(queue_count)" -eq 1 ]
 	[ "$(stat -c %U "$QDIR"/queue/*)" = nobody ]
+}
+
+@test "posta-pop3d and posta-imapd sessions under root tcpservers, greeted or logged in, run without uid, gid or group 0" {
+	serve posta-pop3d
+	pop=$PORT
+	serve posta-imapd
+	imap=$PORT
+	exec 5<>"/dev/tcp/127.0.0.1/$pop" 6<>"/dev/tcp/127.0.0.1/$pop"
+	exec 7<>"/dev/tcp/127.0.0.1/$imap" 8<>"/dev/tcp/127.0.0.1/$imap"
+	read -r g <&5
+	[[ $g == "+OK"* ]]
+	read -r g <&6
+	[[ $g == "+OK"* ]]
+	read -r g <&7
+	[[ $g == "* OK"* ]]
+	read -r g <&8
+	[[ $g == "* OK"* ]]
+	# one of each logged in, its Maildir open
+	printf 'USER alice@example.test\r\nPASS posta\r\nSTAT\r\n' >&6
+	read -r g <&6
+	read -r g <&6
+	[[ $g == "+OK"* ]]
+	read -r g <&6
+	[[ $g == "+OK 0 0"* ]]
+	printf 'a LOGIN alice@example.test posta\r\nb SELECT INBOX\r\n' >&8
+	for _ in $(seq 1 20); do
+		read -r g <&8
+		[[ $g == "b OK"* ]] && break
+		[[ $g == [ab]" "N* || $g == [ab]" "B* ]] && break
+	done
+	[[ $g == "b OK"* ]]
+	collect_ids $(head -n 2 "$BATS_TEST_TMPDIR/pids")
+	[ "$(grep -c ' posta-pop3d ' "$BATS_TEST_TMPDIR/ids")" -eq 2 ]
+	[ "$(grep -c ' posta-imapd ' "$BATS_TEST_TMPDIR/ids")" -eq 2 ]
+	ids_unprivileged
+	exec 5>&- 6>&- 7>&- 8>&-
 }

@@ -17,7 +17,38 @@ privs_instance() {
 	chmod 644 "$INST"/posta.conf "$INST"/local-domains "$INST"/relay-domains \
 		"$INST"/relay-networks "$INST"/aliases "$INST"/users "$INST"/tls.crt
 	chmod 600 "$INST"/tls.key
-	chown -R nobody:nogroup "$QDIR"
+	chown -R nobody:nogroup "$QDIR" "$INST/mail"
+}
+
+# Every process below the tcpservers $@ (PIDs) as proc_ids lines, into
+# $BATS_TEST_TMPDIR/ids; the tcpservers themselves are root.
+collect_ids() {
+	local ts p
+	: >"$BATS_TEST_TMPDIR/ids"
+	for ts in "$@"; do
+		[ "$(awk '/^Uid:/ { print $3 }' "/proc/$ts/status")" -eq 0 ]
+		for p in $(descendants "$ts"); do
+			proc_ids "$p" >>"$BATS_TEST_TMPDIR/ids"
+		done
+	done
+	cat "$BATS_TEST_TMPDIR/ids"
+}
+
+# No line of $BATS_TEST_TMPDIR/ids has uid 0, gid 0 or group 0; every
+# uid is nobody's and the effective gid nogroup's.
+ids_unprivileged() {
+	local nobody nogroup pid name u1 u2 u3 u4 g1 g2 g3 g4 groups u g
+	nobody=$(id -u nobody)
+	nogroup=$(getent group nogroup | cut -d: -f3)
+	while read -r pid name u1 u2 u3 u4 g1 g2 g3 g4 groups; do
+		for u in $u1 $u2 $u3 $u4; do
+			[ "$u" -eq "$nobody" ] || { echo "$pid $name: uid $u"; return 1; }
+		done
+		for g in $g1 $g2 $g3 $g4 $groups; do
+			[ "$g" -ne 0 ] || { echo "$pid $name: gid or group 0"; return 1; }
+		done
+		[ "$g2" -eq "$nogroup" ] || { echo "$pid $name: egid $g2"; return 1; }
+	done <"$BATS_TEST_TMPDIR/ids"
 }
 
 privs_cleanup() {
