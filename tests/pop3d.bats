@@ -634,3 +634,38 @@ PY
 	assert_line 'True True True'
 	assert_line '.first'
 }
+
+@test "from a client that is not on loopback, plain passwords need TLS even with the loopback exception" {
+	# descriptor 0 is a pipe, so the address comes from TCPREMOTEIP
+	run env TCPREMOTEIP=192.0.2.1 posta-pop3d <<<$'CAPA\r\nUSER alice@example.test\r\nAUTH PLAIN\r\nAUTH\r\nQUIT\r\n'
+	assert_success
+	refute_line $'USER\r'
+	refute_line $'SASL PLAIN\r'
+	assert_line $'STLS\r'
+	assert_line $'-ERR Plain passwords need TLS: use STLS first\r'
+	assert_line $'+OK Mechanisms follow\r'
+	run env TCPREMOTEIP=127.0.0.1 posta-pop3d <<<$'USER alice@example.test\r\nPASS posta\r\nQUIT\r\n'
+	assert_success
+	assert_line $'+OK alice@example.test has 0 messages (0 octets)\r'
+}
+
+@test "a session shows at most pop3d_max_messages, the oldest; the rest come in later sessions" {
+	three_messages
+	conf_add 'pop3d_max_messages = 2'
+	serve posta-pop3d
+	run pop <<'PY'
+import poplib, sys
+port = int(sys.argv[1])
+for _ in range(2):
+    p = poplib.POP3("127.0.0.1", port, timeout=10)
+    p.user("alice@example.test"); p.pass_("posta")
+    print(p.stat())
+    for i in range(1, p.stat()[0] + 1):
+        print(p.retr(i)[1][2].decode())
+        p.dele(i)
+    p.quit()
+PY
+	assert_success
+	assert_output $'(2, 184)\nSubject: number 1\nSubject: number 2\n(1, 92)\nSubject: number 3'
+	[ "$(msg_count alice)" -eq 0 ]
+}
