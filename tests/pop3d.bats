@@ -669,3 +669,30 @@ PY
 	assert_output $'(2, 184)\nSubject: number 1\nSubject: number 2\n(1, 92)\nSubject: number 3'
 	[ "$(msg_count alice)" -eq 0 ]
 }
+
+@test "a client that stops reading a long RETR is logged out after pop3d_timeout" {
+	/usr/bin/python3 -c 'import sys; sys.stdout.write("Subject: big\n\n" + ("x" * 999 + "\n") * 8000)' | deliver alice
+	conf_add 'pop3d_timeout = 1s'
+	serve posta-pop3d
+	ts=$(head -n 1 "$BATS_TEST_TMPDIR/pids")
+	run pop "$ts" <<'PY'
+import socket, subprocess, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+f = s.makefile("rb")
+f.readline()
+s.sendall(b"USER alice@example.test\r\nPASS posta\r\nRETR 1\r\n")
+# no reading now: the server's writes block until its timeout
+for _ in range(400):
+    if subprocess.run(["pgrep", "-P", sys.argv[2]], stdout=subprocess.DEVNULL).returncode:
+        print("session ended")
+        break
+    time.sleep(0.05)
+got = len(f.read())
+print("truncated" if got < 8000 * 1000 else "complete")
+PY
+	assert_success
+	assert_line 'session ended'
+	assert_line 'truncated'
+	[ "$(msg_count alice)" -eq 1 ]
+}

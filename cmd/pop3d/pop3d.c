@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -578,6 +579,16 @@ command(struct session *s)
 	}
 }
 
+static int
+nonblock(int fd)
+{
+	int	 fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1)
+		return -1;
+	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
 void
 pop3d_session(struct pop3d *pd)
 {
@@ -590,6 +601,13 @@ pop3d_session(struct pop3d *pd)
 	s.state = ST_AUTH;
 	buf_init(&s.line, 0);
 	io_init(&s.io, 0, 1, (int)conf_num(C_pop3d_timeout) * 1000);
+	/*
+	 * Non-blocking descriptors: lib/io then waits in poll(2) with the
+	 * timeout for writes too, so a client that stops reading a long
+	 * RETR is logged out like an idle one.
+	 */
+	if (nonblock(0) == -1 || nonblock(1) == -1)
+		fatal("fcntl");
 	if (pd->implicit_tls) {
 		if (tlsx_accept(&s.io, pd->tls_server, err, sizeof(err)) ==
 		    -1) {
