@@ -342,7 +342,8 @@ EOF
 	export HOME=$BATS_TEST_TMPDIR FETCHMAILHOME=$BATS_TEST_TMPDIR
 	run fetchmail -f "$rc" --keep --uidl -i "$BATS_TEST_TMPDIR/fetchids" --nodetach -v
 	assert_success
-	assert_output --partial 'STLS'
+	assert_output --partial 'POP3> STLS'
+	assert_output --partial '+OK Begin TLS negotiation'
 	[ "$(grep -c '^Subject: number' "$out")" -eq 3 ]
 	# a second run with the same UIDL file fetches nothing new
 	run fetchmail -f "$rc" --keep --uidl -i "$BATS_TEST_TMPDIR/fetchids" --nodetach
