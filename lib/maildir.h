@@ -179,8 +179,9 @@ struct md_changes {
 	size_t	nexpunged;	/* marked expunged */
 	size_t	nflags;		/* marked changed */
 	int	uidvalidity_changed; /* the list was lost and made again:
-				   every earlier message is expunged and
-				   back as new (IMAP: tell the client) */
+				   the view was emptied and every message
+				   is back as new, nexpunged is how many
+				   the view had (IMAP: end the session) */
 };
 
 #define MD_SYNC_CLAIM_NEW 0x01	/* move new/ files to cur/; those this
@@ -233,7 +234,8 @@ int	md_expunge(struct md_folder *, struct md_msg *);
  * dst's keyword table): a hard link when possible, else a copy; the
  * internal date is kept.  dst need not have been synced; *uid (may be
  * NULL) is the new message's UID in dst (UIDPLUS), dst's uidvalidity is
- * set. */
+ * set.  dst may be src; two md_folders of one directory in one process
+ * would wait for each other's lock, so use one. */
 int	md_copy(struct md_folder *src, struct md_msg *, struct md_folder *dst,
 	    unsigned int flags, uint32_t kw, uint32_t *uid);
 

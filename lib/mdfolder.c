@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "io.h"
 #include "maildir.h"
 #include "mdeliver.h"
 #include "mdpriv.h"
@@ -26,25 +27,13 @@ static int	 view_rebuild(struct md_folder *);
 
 /* --- the session's view: base -> index ------------------------------- */
 
-static uint64_t
-hash_of(const char *s, size_t n)
-{
-	uint64_t	 h = 14695981039346656037ULL;	/* FNV-1a */
-
-	while (n--) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static void
 view_insert(struct md_folder *f, size_t idx)
 {
 	const struct md_msg	*m = &f->msgs[idx];
 	size_t			 i;
 
-	i = hash_of(m->name, m->baselen) & (f->hashcap - 1);
+	i = uidlist_hash(m->name, m->baselen) & (f->hashcap - 1);
 	while (f->hash[i] != 0)
 		i = (i + 1) & (f->hashcap - 1);
 	f->hash[i] = idx + 1;
@@ -78,7 +67,7 @@ view_find(struct md_folder *f, const char *base, size_t baselen)
 
 	if (f->hashcap == 0)
 		return NULL;
-	i = hash_of(base, baselen) & (f->hashcap - 1);
+	i = uidlist_hash(base, baselen) & (f->hashcap - 1);
 	while (f->hash[i] != 0) {
 		m = &f->msgs[f->hash[i] - 1];
 		if (!m->expunged && m->baselen == baselen &&
@@ -495,19 +484,13 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 					   UIDVALIDITY */
 	else if (r == -1)
 		goto fail;
-	if (f->synced && f->ul.uidvalidity != f->uidvalidity &&
-	    f->ul.uidvalidity != 0) {
-		/* a new list: every message of the view is gone */
-		for (i = 0; i < f->nmsgs; i++)
-			if (!f->msgs[i].expunged) {
-				f->msgs[i].expunged = 1;
-				ch->nexpunged++;
-			}
+	if (f->synced && f->ul.uidvalidity != f->uidvalidity) {
+		/* a new list: the view starts again, from both folders */
+		ch->nexpunged = md_count(f, NULL);
 		ch->uidvalidity_changed = 1;
-		f->maxuid = 0;
-		free(f->hash);
-		f->hash = NULL;
-		f->hashcap = f->hashused = 0;
+		view_clear(f);
+		f->uidnext = 0;
+		f->curdirty = 1;
 	}
 	keywords_refresh(f);
 
@@ -588,7 +571,8 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 
 	/* files without a UID: one each (duplicates of a base dropped),
 	 * in order of arrival */
-	qsort(fa, nfa, sizeof(*fa), cmp_found_base);
+	if (nfa > 0)
+		qsort(fa, nfa, sizeof(*fa), cmp_found_base);
 	for (i = j = 0; i < nfa; i++) {
 		if (j > 0 && fa[i].baselen == fa[j - 1].baselen &&
 		    memcmp(fa[i].name, fa[j - 1].name, fa[i].baselen) == 0)
@@ -596,7 +580,8 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 		fa[j++] = fa[i];
 	}
 	nfa = j;
-	qsort(fa, nfa, sizeof(*fa), cmp_found_time);
+	if (nfa > 0)
+		qsort(fa, nfa, sizeof(*fa), cmp_found_time);
 	if (f->ul.uidvalidity == 0)
 		uidlist_create(&f->ul);
 	for (i = 0; i < nfa; i++) {
@@ -607,7 +592,8 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 		rec->mark = f->gen;
 		fa[i].uid = rec->uid;
 	}
-	qsort(fa, nfa, sizeof(*fa), cmp_found_uid);
+	if (nfa > 0)
+		qsort(fa, nfa, sizeof(*fa), cmp_found_uid);
 
 	/* what the view had and the folder no longer has */
 	live = 0;
@@ -959,13 +945,11 @@ static int
 copy_fd(int in, int out)
 {
 	char	 b[65536];
-	ssize_t	 n, w, off;
+	ssize_t	 n;
 
-	while ((n = read(in, b, sizeof(b))) > 0) {
-		for (off = 0; off < n; off += w)
-			if ((w = write(out, b + off, (size_t)(n - off))) == -1)
-				return -1;
-	}
+	while ((n = read(in, b, sizeof(b))) > 0)
+		if (write_full(out, b, (size_t)n) == -1)
+			return -1;
 	return n == -1 ? -1 : 0;
 }
 
@@ -1069,20 +1053,11 @@ md_append_begin(struct md_folder *dst)
 int
 md_append_write(struct md_append *a, const void *p, size_t n)
 {
-	const char	*s = p;
-	ssize_t		 w;
-
-	a->lf += maildir_crlf_extra(s, n, &a->prevcr);
+	a->lf += maildir_crlf_extra(p, n, &a->prevcr);
 	a->size += (off_t)n;
-	while (n > 0) {
-		if ((w = write(a->fd, s, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			a->failed = errno;
-			return -1;
-		}
-		s += w;
-		n -= (size_t)w;
+	if (write_full(a->fd, p, n) == -1) {
+		a->failed = errno;
+		return -1;
 	}
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "io.h"
 #include "uidlist.h"
 
 static int	 rec_append(struct uidlist *, uint32_t, const char *, size_t,
@@ -101,8 +102,8 @@ path_of(const struct uidlist *ul, const char *file, char *out, size_t len)
 
 /* --- hash of bases --------------------------------------------------- */
 
-static uint64_t
-hash_of(const char *s, size_t n)
+uint64_t
+uidlist_hash(const char *s, size_t n)
 {
 	uint64_t	 h = 14695981039346656037ULL;	/* FNV-1a */
 
@@ -119,7 +120,7 @@ hash_insert(struct uidlist *ul, size_t idx)
 	const struct uidrec	*r = &ul->recs[idx];
 	size_t			 i;
 
-	i = hash_of(r->name, r->baselen) & (ul->hashcap - 1);
+	i = uidlist_hash(r->name, r->baselen) & (ul->hashcap - 1);
 	while (ul->hash[i] != 0)
 		i = (i + 1) & (ul->hashcap - 1);
 	ul->hash[i] = idx + 1;
@@ -164,7 +165,7 @@ uidlist_find(struct uidlist *ul, const char *base, size_t baselen)
 		}
 		return NULL;
 	}
-	i = hash_of(base, baselen) & (ul->hashcap - 1);
+	i = uidlist_hash(base, baselen) & (ul->hashcap - 1);
 	while (ul->hash[i] != 0) {
 		r = &ul->recs[ul->hash[i] - 1];
 		if (r->name && r->baselen == baselen &&
@@ -622,23 +623,6 @@ format_rec(struct buf *b, const struct uidrec *r)
 }
 
 static int
-write_all(int fd, const char *s, size_t n)
-{
-	ssize_t	 w;
-
-	while (n > 0) {
-		if ((w = write(fd, s, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
 rewrite(struct uidlist *ul)
 {
 	char		 path[PATH_MAX], tmp[PATH_MAX];
@@ -663,7 +647,7 @@ rewrite(struct uidlist *ul)
 	/* the tmp name is ours alone while we hold the lock */
 	if ((fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1)
 		goto out;
-	if (write_all(fd, b.s, b.len) == -1 || fsync(fd) == -1 ||
+	if (write_full(fd, b.s, b.len) == -1 || fsync(fd) == -1 ||
 	    rename(tmp, path) == -1) {
 		unlink(tmp);
 		goto out;
@@ -707,7 +691,7 @@ append(struct uidlist *ul)
 		r = rewrite(ul);
 		goto out;
 	}
-	if (write_all(fd, b.s, b.len) == -1 || fdatasync(fd) == -1) {
+	if (write_full(fd, b.s, b.len) == -1 || fdatasync(fd) == -1) {
 		close(fd);
 		goto out;
 	}

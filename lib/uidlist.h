@@ -122,6 +122,8 @@ void		 uidlist_unlock(struct uidlist *);
 struct uidrec	*uidlist_find(struct uidlist *, const char *base,
 		    size_t baselen);
 struct uidrec	*uidlist_find_uid(struct uidlist *, uint32_t uid);
+/* The hash of a base (FNV-1a), for lib/maildir's index too. */
+uint64_t	 uidlist_hash(const char *, size_t);
 /* Length of a file name's base: up to the first ':'. */
 size_t		 uidlist_baselen(const char *name);
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "io.h"
 #include "users.h"
 
 void
@@ -251,23 +252,6 @@ users_address_ok(const char *address)
 
 enum edit_op { EDIT_ADD, EDIT_DELETE, EDIT_HASH };
 
-static int
-write_all(int fd, const char *s, size_t n)
-{
-	ssize_t	 w;
-
-	while (n > 0) {
-		if ((w = write(fd, s, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* flock "<path>.lock", waiting at most 10 s. */
 static int
 edit_lock(const char *path, char *err, size_t errlen)
@@ -376,7 +360,7 @@ users_edit(const char *path, enum edit_op op, const char *address,
 	/* the same mode and, for root, the same owner as before */
 	if (fchmod(fd, mode) == -1 || (have_st && geteuid() == 0 &&
 	    fchown(fd, st.st_uid, st.st_gid) == -1) ||
-	    write_all(fd, out.s ? out.s : "", out.len) == -1 ||
+	    write_full(fd, out.s ? out.s : "", out.len) == -1 ||
 	    fsync(fd) == -1) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;

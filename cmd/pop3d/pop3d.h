@@ -13,7 +13,7 @@ struct tls;
 
 struct pop3d {
 	int		 implicit_tls;	/* -s: TLS from the first byte */
-	struct tls	*tls_server;	/* NULL: no STLS */
+	struct tlsx_server *tls_server;	/* NULL: no STLS */
 	char		 hostname[256];
 	char		 peer_ip[64];	/* "" when unknown */
 	int		 peer_loopback;
