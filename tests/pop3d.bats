@@ -697,3 +697,64 @@ PY
 	assert_line 'truncated'
 	[ "$(msg_count alice)" -eq 1 ]
 }
+
+@test "UIDL is the UID and UIDVALIDITY that posta-imapd reports for the same messages" {
+	three_messages
+	serve posta-imapd
+	imap_port=$PORT
+	serve posta-pop3d
+	run pop "$imap_port" <<'PY'
+import imaplib, poplib, sys
+i = imaplib.IMAP4("127.0.0.1", int(sys.argv[2]))
+i.login("alice@example.test", "posta")
+i.select("INBOX")
+uv = int(i.response("UIDVALIDITY")[1][0])
+typ, data = i.uid("SEARCH", None, "ALL")
+imap = ["%08X%08X" % (int(u), uv) for u in data[0].split()]
+i.store("2", "+FLAGS", "\\Seen")      # a rename in cur/ by IMAP
+i.logout()
+p = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=10)
+p.user("alice@example.test"); p.pass_("posta")
+pop = [l.split()[1].decode() for l in p.uidl()[1]]
+print(len(imap), imap == pop)
+print(p.retr(2)[1][2].decode())
+p.quit()
+PY
+	assert_success
+	assert_line '3 True'
+	assert_line 'Subject: number 2'
+}
+
+@test "a message renamed or expunged by posta-imapd during a POP3 session is still retrieved and deleted right" {
+	three_messages
+	serve posta-imapd
+	imap_port=$PORT
+	serve posta-pop3d
+	run pop "$imap_port" <<'PY'
+import imaplib, poplib, sys
+p = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=10)
+p.user("alice@example.test"); p.pass_("posta")
+i = imaplib.IMAP4("127.0.0.1", int(sys.argv[2]))
+i.login("alice@example.test", "posta")
+i.select("INBOX")
+i.store("1", "+FLAGS", "\\Flagged")   # renamed in cur/
+i.store("3", "+FLAGS", "\\Deleted")
+i.expunge()                           # gone
+print(p.retr(1)[1][2].decode())
+try:
+    p.retr(3)
+except poplib.error_proto as e:
+    print(e.args[0].decode())
+p.dele(1); p.dele(3)
+print(p.quit().decode())
+i.noop()
+print(i.search(None, "ALL")[1][0].decode())
+i.logout()
+PY
+	assert_success
+	assert_line 'Subject: number 1'
+	assert_line '-ERR Message 3 was removed by another session'
+	assert_line '+OK posta POP3 server signing off (1 messages left)'
+	assert_line '1'
+	[ "$(msg_count alice)" -eq 1 ]
+}

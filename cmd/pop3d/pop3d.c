@@ -428,6 +428,12 @@ do_retr(struct session *s, long num, long lines)
 	if ((m = message(s, num)) == NULL)
 		return;
 	if ((fd = mbox_msg_open(&s->mb, (size_t)num - 1)) == -1) {
+		if (errno == ENOENT) {
+			/* expunged by an IMAP session: it will not come back */
+			reply(s, "-ERR Message %ld was removed by another "
+			    "session", num);
+			return;
+		}
 		log_warn("%s: %s: message %ld (%s)", s->pd->peer_ip, s->user,
 		    num, mbox_msg_name(&s->mb, (size_t)num - 1));
 		reply(s, "-ERR [SYS/TEMP] Message %ld cannot be read", num);
