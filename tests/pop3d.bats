@@ -679,7 +679,6 @@ PY
 	run pop "$ts" <<'PY'
 import socket, subprocess, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 f = s.makefile("rb")
 f.readline()
 s.sendall(b"USER alice@example.test\r\nPASS posta\r\nRETR 1\r\n")

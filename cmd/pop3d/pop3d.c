@@ -414,6 +414,17 @@ do_list(struct session *s, struct pop3_cmd *c, int uidl)
 	reply(s, ".");
 }
 
+static void __attribute__((noreturn))
+send_failed(struct session *s, int fd, long num)
+{
+	log_info("%s: %s: %s while sending message %ld", s->pd->peer_ip,
+	    s->user, s->io.failed == IO_TIMEOUT ? "timeout" :
+	    "lost connection", num);
+	if (fd != -1)
+		close(fd);
+	session_end(s);
+}
+
 /* RETR (lines -1) and TOP: the message as lib/pop3 encodes it. */
 static void
 do_retr(struct session *s, long num, long lines)
@@ -459,12 +470,12 @@ do_retr(struct session *s, long num, long lines)
 			break;
 		o = pop3_enc_update(&enc, in, (size_t)n, out);
 		if (io_write(&s->io, out, o) != 0)
-			session_end(s);
+			send_failed(s, fd, num);
 	}
 	close(fd);
 	o = pop3_enc_final(&enc, out);
 	if (io_write(&s->io, out, o) != 0)
-		session_end(s);
+		send_failed(s, -1, num);
 	if (lines < 0)
 		m->retrieved = 1;
 }
