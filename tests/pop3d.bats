@@ -5,20 +5,14 @@
 load 'helpers/common'
 load 'helpers/pop3d'
 
-# One certificate for the whole file: make_instance keeps one it finds.
+# One instance (certificate, demo users) for the whole file, copied for
+# each test.
 setup_file() {
-	openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
-		-subj "/CN=mail.example.test" \
-		-addext "subjectAltName=DNS:mail.example.test,DNS:localhost,IP:127.0.0.1" \
-		-keyout "$BATS_FILE_TMPDIR/tls.key" -out "$BATS_FILE_TMPDIR/tls.crt" \
-		>/dev/null 2>&1
+	pop3d_template
 }
 
 setup() {
-	mkdir -p "$BATS_TEST_TMPDIR/inst"
-	cp "$BATS_FILE_TMPDIR/tls.key" "$BATS_FILE_TMPDIR/tls.crt" \
-		"$BATS_TEST_TMPDIR/inst/"
-	make_instance
+	pop3d_instance
 	# failed logins wait 1, 2, 4 ... s by default; the tests need no wait
 	conf_add 'pop3d_auth_delay_max = 0'
 }
