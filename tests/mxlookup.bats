@@ -359,6 +359,8 @@ assert m["ad"] is False and m["mx"][0]["ad"] is False, m
 	[[ $stderr == *"not an address"* ]]
 	run --separate-stderr mxlookup -s 127.0.0.1:99999 multi.test
 	[ "$status" -eq 64 ]
+	run --separate-stderr mxlookup -s "$DNS_SERVER,$DNS_SERVER" multi.test
+	[ "$status" -eq 64 ]
 	run --separate-stderr mxlookup -t soon -s "$DNS_SERVER" multi.test
 	[ "$status" -eq 64 ]
 	[[ $stderr == *"-t soon: not a time"* ]]
