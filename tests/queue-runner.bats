@@ -5,8 +5,12 @@
 load 'helpers/common'
 load 'helpers/runner'
 
+setup_file() {
+	runner_cert_once
+}
+
 setup() {
-	make_instance
+	runner_instance
 	# a destination that refuses connections: a port nobody listens on
 	DEAD_PORT=$(free_port)
 	conf_add "remote_relayhost = [127.0.0.1]:$DEAD_PORT"
