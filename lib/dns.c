@@ -388,6 +388,8 @@ dns_mx_order(struct dns_mxrec *mx, size_t *np, uint32_t (*rnd)(uint32_t))
 	return hadnull && n == 0;
 }
 
+static int	check_domain(const char *, char *);
+
 /*
  * The context.
  */
@@ -491,6 +493,33 @@ dns_close(struct dns *d)
 	free(d);
 }
 
+int
+mxlist_drop_self(struct mxlist *l, const char *myname)
+{
+	char	name[DNS_NAMELEN];
+	size_t	i, n;
+	int	pref;
+
+	if (check_domain(myname, name) == -1)
+		return 0;
+	for (i = 0; i < l->nhost; i++)
+		if (strcmp(l->host[i].name, name) == 0)
+			break;
+	if (i == l->nhost)
+		return 0;
+	/* RFC 5321 5.1: drop it and every preference >= its own */
+	pref = l->host[i].pref;
+	for (i = n = 0; i < l->nhost; i++) {
+		if (l->host[i].pref >= pref) {
+			free(l->host[i].addr);
+			continue;
+		}
+		l->host[n++] = l->host[i];
+	}
+	l->nhost = n;
+	return 1;
+}
+
 void
 mxlist_free(struct mxlist *l)
 {
@@ -524,6 +553,7 @@ struct query {
 	size_t		 wirelen;
 	struct dns_answer ans;		/* when done */
 	int		 failed;	/* done without an answer: temporary */
+	int		 malformed;	/* a UDP answer was malformed */
 	char		 reason[DNS_REASONLEN];
 	int		 tcpfd;
 	enum tcpstate	 tcpstate;
@@ -656,13 +686,23 @@ lookup_start(struct engine *e, struct lookup *l)
 		q->tcpfd = -1;
 		q->state = Q_PENDING;
 		q->srv = 0;	/* resolv.conf(5): in the order given */
-		dn = ldns_dname_new_frm_str(q->name);
-		pkt = dn == NULL ? NULL : ldns_pkt_query_new(dn, q->type,
-		    LDNS_RR_CLASS_IN, LDNS_RD);
+		q->hnext = e->hash[h];
+		e->hash[h] = q;
+		if ((dn = ldns_dname_new_frm_str(q->name)) == NULL) {
+			/* a name from an answer that is no name */
+			q->state = Q_DONE;
+			q->failed = 1;
+			say(q->reason, "%s: not a valid name", q->name);
+			lookup_done(e, l, q);
+			return;
+		}
+		pkt = ldns_pkt_query_new(dn, q->type, LDNS_RR_CLASS_IN,
+		    LDNS_RD);
 		if (pkt == NULL) {
-			if (dn != NULL)
-				ldns_rdf_deep_free(dn);
-			free(q);
+			ldns_rdf_deep_free(dn);
+			q->state = Q_DONE;
+			q->failed = 1;
+			say(q->reason, "out of memory");
 			e->oom = 1;
 			return;
 		}
@@ -672,14 +712,13 @@ lookup_start(struct engine *e, struct lookup *l)
 		if (ldns_pkt2wire(&q->wire, pkt, &q->wirelen) !=
 		    LDNS_STATUS_OK || q->wirelen < 12) {
 			ldns_pkt_free(pkt);
-			free(q->wire);
-			free(q);
+			q->state = Q_DONE;
+			q->failed = 1;
+			say(q->reason, "out of memory");
 			e->oom = 1;
 			return;
 		}
 		ldns_pkt_free(pkt);
-		q->hnext = e->hash[h];
-		e->hash[h] = q;
 		q->next = NULL;
 		*e->pendtail = q;
 		e->pendtail = &q->next;
@@ -716,8 +755,6 @@ job_finish(struct job *j)
 	}
 	if (temp) {
 		o->status = DNS_TEMP;
-		say(o->reason, "%s",
-		    o->host[0].reason);
 		for (i = 0; i < o->nhost; i++)
 			if (o->host[i].status == DNS_TEMP) {
 				say(o->reason, "%s", o->host[i].reason);
@@ -822,6 +859,7 @@ mx_done(struct engine *e, struct lookup *l, struct query *q)
 		memcpy(mx, a->mx, n * sizeof(*mx));
 		if (dns_mx_order(mx, &n, arc4random_uniform)) {
 			free(mx);
+			o->nullmx = 1;
 			job_fail(j, DNS_NOMAIL, "accepts no mail (null MX, "
 			    "RFC 7505)");
 			return;
@@ -947,9 +985,14 @@ udp_socket(int family)
 {
 	int	fd;
 
+	int	size = 1 << 20;
+
 	if ((fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
 		return -1;
+	/* room for a burst of answers to dns_max_queries questions; the
+	 * kernel may give less, then a lost answer is asked again */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	return fd;
 }
 
@@ -1046,6 +1089,12 @@ query_answer(struct engine *e, struct query *q, const uint8_t *p, size_t n,
 		    q->name, type_name(q->type), s->name);
 		return;
 	case DNS_R_MALFORMED:
+		/* over UDP it may be a late answer to an earlier query
+		 * that had this ID, or a forgery: wait for the real one */
+		if (q->state == Q_UDP) {
+			q->malformed = 1;
+			return;
+		}
 		query_fail(e, q, "%s %s: malformed answer from %s", q->name,
 		    type_name(q->type), s->name);
 		return;
@@ -1213,9 +1262,10 @@ engine_step(struct engine *e, long long now)
 			if (q->state == Q_UDP && q->tries <= e->d->retries)
 				query_send(e, q, now);
 			else if (q->state == Q_UDP)
-				query_fail(e, q, "%s %s: no answer from %s "
+				query_fail(e, q, "%s %s: no %sanswer from %s "
 				    "after %d tries", q->name,
-				    type_name(q->type), s->name, q->tries);
+				    type_name(q->type), q->malformed ?
+				    "well-formed " : "", s->name, q->tries);
 			else
 				query_fail(e, q, "%s %s: TCP to %s timed out",
 				    q->name, type_name(q->type), s->name);

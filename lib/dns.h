@@ -14,7 +14,9 @@
  * CNAMEs are followed (RFC 5321 5.1: the resulting name is processed as
  * if it were the initial name).  Each exchanger carries its addresses,
  * AAAA then A, port 0; an exchanger whose names do not resolve is kept
- * with naddr 0 and its own status (a client skips it).
+ * with naddr 0 and its own status (a client skips it).  An address
+ * literal ("[192.0.2.1]", "[IPv6:2001:db8::1]", RFC 5321 4.1.3) is its
+ * own exchanger, without DNS.
  */
 #ifndef POSTA_DNS_H
 #define POSTA_DNS_H
@@ -57,6 +59,8 @@ struct mxlist {
 	size_t		 nhost;
 	char		 reason[DNS_REASONLEN];	/* why, when status != DNS_OK;
 					 * it does not repeat the domain */
+	int		 nullmx;	/* DNS_NOMAIL from a null MX (RFC 7505
+					 * 4.2: 5.1.10 in a bounce) */
 };
 
 struct dns;
@@ -81,6 +85,13 @@ int		 dns_mx(struct dns *, const char *domain, struct mxlist *out);
 int		 dns_mx_batch(struct dns *, char *const *domain, size_t n,
 		    struct mxlist *out);
 
+/*
+ * RFC 5321 5.1: when this host (myname) is one of the exchangers, drop it
+ * and every exchanger of equal or greater preference.  Returns 1 when
+ * myname was in the list (an empty list is then a mail loop, or a
+ * missing local domain), else 0.  Pure: no DNS.
+ */
+int		 mxlist_drop_self(struct mxlist *, const char *myname);
 void		 mxlist_free(struct mxlist *);
 const char	*dns_status_name(int status);	/* "ok", "nomail", ... */
 

@@ -172,6 +172,16 @@ io_pending(const struct io *io)
 	return io->ilen - io->ipos;
 }
 
+int
+io_flush_idle(struct io *io)
+{
+	size_t	 n = io_pending(io);
+
+	if (n > 0 && memchr(io->ibuf + io->ipos, '\n', n) != NULL)
+		return 0;
+	return io_flush(io);
+}
+
 void
 io_discard_input(struct io *io)
 {
@@ -261,4 +271,22 @@ void
 io_free(struct io *io)
 {
 	buf_free(&io->out);
+}
+
+int
+write_full(int fd, const void *p, size_t n)
+{
+	const char	*s = p;
+	ssize_t		 w;
+
+	while (n > 0) {
+		if ((w = write(fd, s, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }

@@ -54,6 +54,8 @@ teardown() {
 		printf 'Subject: m%s\n\nbody %s\n' "$n" "$n" >"$MSG.$n"
 		ids[$n]=$(queue_msg "$MSG.$n" "F a@example.test\nR other@elsewhere.test\nR r$n@remote.test\n")
 	done
+	# a bounce: the null sender
+	ids[3]=$(queue_msg "$MSG.3" "F \nR other@elsewhere.test\nR r3@remote.test\n")
 	deliver remote.test "${ids[1]} 1" "${ids[2]} 1" "${ids[3]} 1"
 	assert_success
 	assert_line --regexp "^${ids[1]} 1 D 2\.0\.0 "
@@ -63,6 +65,8 @@ teardown() {
 	run peer_log p
 	[ "$(grep -c '^session' <<<"$output")" -eq 1 ]
 	[ "$(grep -c '^data' <<<"$output")" -eq 3 ]
+	[ "$(grep -c '^rset' <<<"$output")" -eq 2 ]
+	assert_line 'mail <<>> '
 	# only this destination's recipients were given
 	refute_output --partial 'other@elsewhere.test'
 	for n in 1 2 3; do
@@ -141,6 +145,23 @@ teardown() {
 	[ "$(grep -c '^ehlo' <<<"$output")" -eq 2 ]
 	run cat "$BATS_TEST_TMPDIR/remote.log"
 	assert_output --regexp 'TLS with 127\.0\.0\.1\[127\.0\.0\.1\]: TLSv1\.[23] with cipher'
+}
+
+@test "under the may policy a failed TLS handshake is retried without TLS" {
+	peer p --tls "$INST/tls.crt" "$INST/tls.key"
+	route remote.test "[127.0.0.1]:$PEER_PORT"
+	# a protocol the peer does not speak: the handshake fails
+	conf_add "tls_protocols = tlsv1.0"
+	printf 'Subject: may\n\nhi\n' >"$MSG"
+	id=$(queue_msg "$MSG" 'F a@example.test\nR x@remote.test\n')
+	deliver remote.test "$id 0"
+	assert_success
+	assert_output --regexp "^$id 0 D 2\.0\.0 "
+	run peer_log p
+	[ "$(grep -c '^session' <<<"$output")" -eq 2 ]
+	[ "$(grep -c '^starttls' <<<"$output")" -eq 1 ]
+	run cat "$BATS_TEST_TMPDIR/remote.log"
+	assert_output --partial 'TLS with 127.0.0.1[127.0.0.1] failed: '
 }
 
 @test "the encrypt policy refuses a peer without STARTTLS and none never uses it" {
@@ -413,18 +434,12 @@ PY
 	mx-high.example A 127.0.0.3
 	mx-dead.example A 127.0.0.4
 	nomail.example MX 0 .
+	aonly.example A 127.0.0.3
 	EOF
 	dns_start
 	conf_add "dns_resolver = $DNS_SERVER" "remote_port = $port"
-	python3 - "$port" <<'PY'
-import socket, sys, time
-for h in ("127.0.0.2", "127.0.0.3"):
-    for _ in range(200):
-        try:
-            socket.create_connection((h, int(sys.argv[1])), 0.2).close(); break
-        except OSError:
-            time.sleep(0.05)
-PY
+	wait_tcp 127.0.0.2 "$port"
+	wait_tcp 127.0.0.3 "$port"
 	printf 'Subject: mx\n\nhi\n' >"$MSG"
 	id=$(queue_msg "$MSG" 'F a@example.test\nR x@mx.example.test\n')
 	deliver mx.example.test "$id 0"
@@ -438,6 +453,11 @@ PY
 	deliver down.example.test "$id 0"
 	assert_output --regexp "^$id 0 D 2\.0\.0 smtp; 250 .* \(host mx-high\.example\.test\[127\.0\.0\.3\]\)$"
 
+	# no MX: the domain's own address (RFC 5321 5.1)
+	id=$(queue_msg "$MSG" 'F a@example.test\nR x@aonly.example.test\n')
+	deliver aonly.example.test "$id 0"
+	assert_output --regexp "^$id 0 D 2\.0\.0 smtp; 250 .* \(host aonly\.example\.test\[127\.0\.0\.3\]\)$"
+
 	# null MX and NXDOMAIN: permanent
 	id=$(queue_msg "$MSG" 'F a@example.test\nR x@nomail.example.test\nR y@nxdomain.example.test\n')
 	deliver nomail.example.test "$id 0"
@@ -450,7 +470,7 @@ PY
 	assert_output --regexp "^$id 0 T 4\.4\.3 DNS lookup of servfail\.test: "
 }
 
-@test "an unreadable queue file defers its recipients; a malformed line is not reported and the exit is 75" {
+@test "an unreadable queue file defers its recipients; a malformed line or one past remote_max_messages is not reported and the exit is 75" {
 	peer p
 	route remote.test "[127.0.0.1]:$PEER_PORT"
 	deliver remote.test "0123456789ABCDEF0123 0,2" "bogus line"
@@ -458,10 +478,62 @@ PY
 	assert_line --regexp '^0123456789ABCDEF0123 0 T 4\.3\.0 cannot read the queue file: '
 	assert_line --regexp '^0123456789ABCDEF0123 2 T 4\.3\.0 '
 	[ "${#lines[@]}" -eq 2 ]
+
+	# more messages than remote_max_messages: the rest are not taken
+	conf_add "remote_max_messages = 1"
+	printf 'Subject: one\n\nhi\n' >"$MSG"
+	id=$(queue_msg "$MSG" 'F a@example.test\nR x@remote.test\n')
+	id2=$(queue_msg "$MSG" 'F a@example.test\nR y@remote.test\n')
+	deliver remote.test "$id 0" "$id2 0"
+	assert_failure 75
+	assert_output --regexp "^$id 0 D 2\.0\.0 "
+	[ "${#lines[@]}" -eq 1 ]
 }
 
 @test "usage matches the man page" {
 	run posta-remote
 	assert_failure 64
 	assert_output 'usage: posta-remote [-v] [-C file] destination'
+}
+
+@test "an IPv6 next hop is reached over IPv6" {
+	ip -6 addr show dev lo | grep -q 'inet6 ::1' || skip "no ::1 on lo"
+	peer p --host ::1
+	route remote.test "[IPv6:::1]:$PEER_PORT"
+	printf 'Subject: v6\n\nhi\n' >"$MSG"
+	id=$(queue_msg "$MSG" 'F a@example.test\nR x@remote.test\n')
+	deliver remote.test "$id 0"
+	assert_success
+	assert_output --regexp "^$id 0 D 2\.0\.0 smtp; 250 .* \(host ::1\[::1\]\)$"
+}
+
+@test "a server that stops answering times out and the next hop gets the mail" {
+	peer p
+	serve sh -c 'printf "220 mute ESMTP\r\n"; exec sleep 2'
+	route remote.test "[127.0.0.1]:$PORT,[127.0.0.1]:$PEER_PORT"
+	conf_add "remote_helo_timeout = 1s"
+	printf 'Subject: mute\n\nhi\n' >"$MSG"
+	id=$(queue_msg "$MSG" 'F a@example.test\nR x@remote.test\n')
+	deliver remote.test "$id 0"
+	assert_success
+	assert_output --regexp "^$id 0 D 2\.0\.0 "
+	run cat "$BATS_TEST_TMPDIR/remote.log"
+	assert_output --partial 'conversation with 127.0.0.1[127.0.0.1] timed out while sending EHLO'
+}
+
+@test "AUTH LOGIN at a relay host that offers only LOGIN" {
+	peer p --tls "$INST/tls.crt" "$INST/tls.key" --auth-login relayuser 's3cr:et'
+	: >"$INST/transport"
+	conf_add "remote_relayhost = [127.0.0.1]:$PEER_PORT" \
+		"remote_auth_username = relayuser" "remote_auth_password = s3cr:et"
+	printf 'Subject: login\n\nhi\n' >"$MSG"
+	id=$(queue_msg "$MSG" 'F a@example.test\nR x@far.test\n')
+	deliver far.test "$id 0"
+	assert_success
+	assert_output --regexp "^$id 0 D 2\.0\.0 "
+	run peer_log p
+	assert_line 'auth LOGIN relayuser ok'
+	run cat "$BATS_TEST_TMPDIR/remote.log"
+	refute_output --partial 's3cr'
+	refute_output --partial "$(printf 's3cr:et' | base64)"
 }

@@ -90,6 +90,8 @@ print_json(FILE *fp, const struct mxlist *l, int flags)
 		r |= buf_adds(&b, ",\"cname\":");
 		r |= json_string(&b, l->cname);
 	}
+	if (l->nullmx)
+		r |= buf_adds(&b, ",\"nullmx\":true");
 	if (l->status != DNS_OK) {
 		r |= buf_adds(&b, ",\"reason\":");
 		r |= json_string(&b, l->reason);

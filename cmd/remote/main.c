@@ -177,6 +177,26 @@ read_jobs(struct remote *r)
 	return incomplete;
 }
 
+static void
+remote_free(struct remote *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->njobs; i++) {
+		if (r->jobs[i].fd != -1)
+			close(r->jobs[i].fd);
+		queue_env_free(&r->jobs[i].env);
+		free(r->jobs[i].idx);
+		free(r->jobs[i].result);
+	}
+	free(r->jobs);
+	free(r->route.t);
+	if (r->auth_pass != NULL)
+		explicit_bzero(r->auth_pass, strlen(r->auth_pass));
+	free(r->auth_user);
+	free(r->auth_pass);
+}
+
 static int
 valid_destination(const char *d)
 {
@@ -241,6 +261,7 @@ main(int argc, char *argv[])
 
 	route_find(&r);
 	remote_deliver(&r);
+	remote_free(&r);
 	if (remote_stdout_failed())
 		fatalx("cannot write the results on standard output");
 	return incomplete ? EX_TEMPFAIL : 0;

@@ -224,7 +224,7 @@ add_spec(struct route *rt, const char *spec, char *err, size_t errlen)
 		goto bad;
 	return add_host(rt, host, numeric, (int)port, err, errlen);
 bad:
-	snprintf(err, errlen, "malformed next hop \"%s\"", spec);
+	snprintf(err, errlen, "malformed next hop \"%.300s\"", spec);
 	return -2;
 }
 
@@ -278,8 +278,7 @@ route_mx(struct remote *r)
 	case DNS_NOMAIL:
 		/* RFC 7505 4.2: 5.1.10 for a null MX; else no such domain */
 		snprintf(why, sizeof(why), "domain %s %s", r->dest, l.reason);
-		route_fail(rt, 'F', strstr(l.reason, "null MX") != NULL ?
-		    "5.1.10" : "5.1.2", why);
+		route_fail(rt, 'F', l.nullmx ? "5.1.10" : "5.1.2", why);
 		break;
 	case DNS_PERM:
 		snprintf(why, sizeof(why), "domain %s: %s", r->dest, l.reason);

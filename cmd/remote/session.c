@@ -119,7 +119,7 @@ sess_fail(struct sess *s, const char *status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(s->why, sizeof(s->why), fmt, ap);
 	va_end(ap);
-	log_info("%s", s->why);
+	log_info("%s: %s", s->r->dest, s->why);
 	return SESSION_FAIL;
 }
 
@@ -167,6 +167,22 @@ read_reply(struct sess *s, int timeout)
 	}
 }
 
+/* With -v, the command just added to the output; never credentials. */
+static void
+log_sent(struct sess *s, const char *fmt)
+{
+	const char	*p, *end = s->io.out.s + s->io.out.len - 2;
+
+	if (!log_getverbose())
+		return;
+	for (p = end; p > s->io.out.s && p[-1] != '\n'; p--)
+		;
+	if (strncmp(fmt, "AUTH", 4) == 0 || strcmp(fmt, "%s") == 0)
+		log_debug(">>> (AUTH credentials)");
+	else
+		log_debug(">>> %.*s", (int)(end - p), p);
+}
+
 static int
 send_line(struct sess *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -183,6 +199,7 @@ send_line(struct sess *s, const char *fmt, ...)
 	va_end(ap);
 	if (r == -1 || buf_add(&s->io.out, "\r\n", 2) == -1)
 		return IO_ERR;
+	log_sent(s, fmt);
 	return 0;
 }
 
@@ -202,6 +219,7 @@ command(struct sess *s, int timeout, const char *fmt, ...)
 	va_end(ap);
 	if (r == -1 || buf_add(&s->io.out, "\r\n", 2) == -1)
 		return IO_ERR;
+	log_sent(s, fmt);
 	s->io.timeout = timeout;
 	if ((r = io_flush(&s->io)) != 0)
 		return r;
@@ -289,7 +307,7 @@ static int
 ehlo(struct sess *s, const char *stage)
 {
 	char	 d[1200], st[16];
-	int	 r;
+	int	 r, helo = 0;
 
 	memset(&s->x, 0, sizeof(s->x));
 	if ((r = command(s, ms(C_remote_helo_timeout), "EHLO %s",
@@ -302,6 +320,7 @@ ehlo(struct sess *s, const char *stage)
 	}
 	if (s->rep.code / 100 == 5 && !s->tls) {
 		/* RFC 5321 4.1.4: a server without EHLO; try HELO */
+		helo = 1;
 		if ((r = command(s, ms(C_remote_helo_timeout), "HELO %s",
 		    s->r->helo)) != 0)
 			return lost(s, r, "sending HELO");
@@ -310,8 +329,8 @@ ehlo(struct sess *s, const char *stage)
 			return SESSION_OK;
 		}
 	}
-	return sess_fail(s, status(s, st, sizeof(st)), "host %s refused EHLO "
-	    "and HELO: %s", s->host, diag(s, d, sizeof(d)));
+	return sess_fail(s, status(s, st, sizeof(st)), "host %s refused %s: %s",
+	    s->host, helo ? "EHLO and HELO" : "EHLO", diag(s, d, sizeof(d)));
 }
 
 static int
@@ -449,8 +468,8 @@ mail_cmd(struct sess *s, struct job *j)
 		r = buf_printf(o, " RET=%s", e->ret);
 	if (r == 0 && (s->x.ext & SMTPC_X_DSN) && e->envid != NULL)
 		r = buf_printf(o, " ENVID=%s", e->envid);
-	if (r == 0)
-		r = buf_add(o, "\r\n", 2);
+	if (r == 0 && (r = buf_add(o, "\r\n", 2)) == 0)
+		log_sent(s, "");
 	return r == -1 ? IO_ERR : 0;
 }
 
@@ -467,8 +486,8 @@ rcpt_cmd(struct sess *s, struct job *j, size_t k)
 		r = buf_printf(o, " NOTIFY=%s", rc->notify);
 	if (r == 0 && (s->x.ext & SMTPC_X_DSN) && rc->orcpt != NULL)
 		r = buf_printf(o, " ORCPT=%s", rc->orcpt);
-	if (r == 0)
-		r = buf_add(o, "\r\n", 2);
+	if (r == 0 && (r = buf_add(o, "\r\n", 2)) == 0)
+		log_sent(s, "");
 	return r == -1 ? IO_ERR : 0;
 }
 

@@ -25,10 +25,16 @@ _dns_free_udp_port() {
 	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# dns_zone NAME: the zone NAME. (from stdin, $ORIGIN NAME.); an SOA and
-# an NS are added.
+# dns_zone [-s] NAME: the zone NAME. (from stdin, $ORIGIN NAME.); an SOA
+# and an NS are added.  With -s the zone is signed (ldns-signzone, fresh
+# ECDSA keys) and unbound validates it with its DS as trust anchor, so
+# that its answers carry the AD bit.
 dns_zone() {
-	local dir
+	local dir sign=
+	if [ "$1" = -s ]; then
+		sign=1
+		shift
+	fi
 	dir=$(_dns_dir)
 	mkdir -p "$dir"
 	{
@@ -37,11 +43,24 @@ dns_zone() {
 		printf '@ IN NS ns.%s.\nns.%s. IN A 127.0.0.1\n' "$1" "$1"
 		cat
 	} >"$dir/$1.zone"
+	if [ -n "$sign" ]; then
+		mkdir -p "$dir/keys-$1"
+		(
+			cd "$dir/keys-$1" &&
+			ksk=$(ldns-keygen -a ECDSAP256SHA256 -k "$1") &&
+			zsk=$(ldns-keygen -a ECDSAP256SHA256 "$1") &&
+			ldns-signzone -n -f "$dir/$1.zone.signed" "$dir/$1.zone" \
+				"$ksk" "$zsk" &&
+			mv "$dir/$1.zone.signed" "$dir/$1.zone" &&
+			cat "$ksk.ds" >>"$dir/trust-anchors"
+		) || return 1
+	fi
 	printf '%s\n' "$1" >>"$dir/zones"
 }
 
 # dns_start: unbound on a free port, serving the zones; waits until it
-# answers.  Sets DNS_PORT and DNS_SERVER (127.0.0.1:PORT).
+# answers.  Sets DNS_PORT, DNS_SERVER (127.0.0.1:PORT) and DNS_DIR (its
+# files: unbound.conf, unbound.log with every query received).
 dns_start() {
 	local dir dead z i
 	dir=$(_dns_dir)
@@ -60,12 +79,21 @@ dns_start() {
 		  use-syslog: no
 		  logfile: "$dir/unbound.log"
 		  verbosity: 1
+		  log-queries: yes
 		  num-threads: 1
 		  so-reuseport: no
 		  do-ip6: no
 		  do-not-query-localhost: no
 		  access-control: 127.0.0.0/8 allow
-		  module-config: "iterator"
+		EOF
+		if [ -f "$dir/trust-anchors" ]; then
+			printf '  module-config: "validator iterator"\n'
+			printf '  trust-anchor-file: "%s/trust-anchors"\n' "$dir"
+			printf '  val-log-level: 2\n'
+		else
+			printf '  module-config: "iterator"\n'
+		fi
+		cat <<-EOF
 		  qname-minimisation: no
 		  minimal-responses: yes
 		  harden-referral-path: no
@@ -108,7 +136,8 @@ dns_start() {
 	unbound -d -c "$dir/unbound.conf" 3>&- 2>>"$dir/unbound.stderr" &
 	echo $! >"$dir/pid"
 	DNS_SERVER=127.0.0.1:$DNS_PORT
-	export DNS_PORT DNS_SERVER
+	DNS_DIR=$dir
+	export DNS_PORT DNS_SERVER DNS_DIR
 	# ready when it answers a question about its own zone (or the root)
 	z=$(head -n 1 "$dir/zones" 2>/dev/null || echo .)
 	for i in $(seq 1 100); do
@@ -125,10 +154,17 @@ dns_start() {
 
 dns_stop() {
 	local dir pid
-	dir=$(_dns_dir)
+	dir=${DNS_DIR:-$(_dns_dir)}
 	[ -f "$dir/pid" ] || return 0
 	pid=$(cat "$dir/pid")
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	rm -f "$dir/pid"
+}
+
+# dns_queries REGEX: how many queries unbound received whose
+# "NAME. TYPE CLASS" (as in its log, e.g. "mx1.example.test. A IN")
+# matches the extended REGEX.
+dns_queries() {
+	grep -cE "info: [0-9.]+ ($1)\$" "${DNS_DIR:-$(_dns_dir)}/unbound.log" || true
 }

@@ -23,13 +23,28 @@ route() {
 # peer NAME [smtppeer options]: an aiosmtpd receiver on a free port,
 # logging to $BATS_TEST_TMPDIR/NAME; sets PEER_PORT.
 peer() {
-	local name=$1
+	local name=$1 host=127.0.0.1
 	shift
+	[ "${1:-}" = --host ] && host=$2
 	PEER_PORT=$(free_port)
 	mkdir -p "$BATS_TEST_TMPDIR/$name"
 	spawn $PEER "$PEER_PORT" "$BATS_TEST_TMPDIR/$name" "$@" \
 		2>>"$BATS_TEST_TMPDIR/$name.stderr"
-	wait_port "$PEER_PORT"
+	wait_tcp "$host" "$PEER_PORT"
+}
+
+# wait_tcp HOST PORT: wait (at most ~10 s) until something listens there.
+wait_tcp() {
+	python3 - "$1" "$2" <<'PY'
+import socket, sys, time
+for _ in range(200):
+    try:
+        socket.create_connection((sys.argv[1], int(sys.argv[2])), 0.2).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(1)
+PY
 }
 
 # peer_log NAME: what the receiver saw.

@@ -6,7 +6,7 @@ usage: smtppeer.py PORT DIR [--host ADDR] [options]
 Every session and command is logged to DIR/log, one line each:
   session uid=UID          (at the first EHLO or HELO of a connection;
                            the owner of the client's socket, from /proc)
-  ehlo NAME | helo NAME | starttls
+  ehlo NAME | helo NAME | starttls | rset
   mail <ADDR> PARAMS...    rcpt <ADDR> PARAMS...
   data N                   (N: the message's number)
 Each message's octets as they arrived (dot-stuffing undone, CRLF kept)
@@ -23,7 +23,7 @@ import ssl
 import sys
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult
 
 ap = argparse.ArgumentParser()
 ap.add_argument("port", type=int)
@@ -36,6 +36,8 @@ ap.add_argument("--dsn", action="store_true")
 ap.add_argument("--smtputf8", action="store_true")
 ap.add_argument("--size", type=int, default=0)
 ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+ap.add_argument("--auth-login", nargs=2, metavar=("USER", "PASSWORD"),
+                help="AUTH LOGIN only (after STARTTLS), with these credentials")
 args = ap.parse_args()
 
 LOG = os.path.join(args.dir, "log")
@@ -49,6 +51,8 @@ def log(line):
 
 def socket_uid(host, port):
     """The uid owning the TCP socket host:port, from /proc/net/tcp."""
+    if ":" in host:
+        return "?"
     want = "%08X:%04X" % (int.from_bytes(bytes(map(int, host.split("."))), "little"), port)
     with open("/proc/net/tcp") as f:
         for ln in f.readlines()[1:]:
@@ -92,6 +96,10 @@ class Peer(SMTP):
         self.session_start()
         log("helo %s" % hostname)
         await super().smtp_HELO(hostname)
+
+    async def smtp_RSET(self, arg):
+        log("rset")
+        await super().smtp_RSET(arg)
 
     async def smtp_STARTTLS(self, arg):
         log("starttls")
@@ -155,6 +163,12 @@ class Handler:
         return "250 2.0.0 Ok: queued as M%d" % n
 
 
+def authenticate(server, session, envelope, mechanism, data):
+    ok = (data.login.decode(), data.password.decode()) == tuple(args.auth_login)
+    log("auth %s %s %s" % (mechanism, data.login.decode(), "ok" if ok else "refused"))
+    return AuthResult(success=ok)
+
+
 def main():
     os.makedirs(args.dir, exist_ok=True)
     tls = None
@@ -165,7 +179,12 @@ def main():
 
     class PeerController(Controller):
         def factory(self):
-            return Peer(handler, decode_data=False,
+            auth = {}
+            if args.auth_login:
+                auth = dict(authenticator=authenticate,
+                            auth_exclude_mechanism=["PLAIN"],
+                            auth_required=True)
+            return Peer(handler, decode_data=False, **auth,
                         enable_SMTPUTF8=args.smtputf8,
                         data_size_limit=args.size or None,
                         tls_context=tls, require_starttls=False,
