@@ -53,4 +53,8 @@ int	io_printf(struct io *, const char *, ...)
 int	io_flush(struct io *);
 void	io_free(struct io *);
 
+/* write(2) all of p to a plain descriptor, again after EINTR and short
+ * writes; 0, or -1 with errno. */
+int	write_full(int fd, const void *p, size_t n);
+
 #endif

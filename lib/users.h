@@ -6,7 +6,13 @@
  *
  * users_check() costs the same for an unknown user as for a known one
  * (it hashes against a dummy of the default method), so replies and
- * timing do not tell which addresses exist.
+ * timing do not tell which addresses exist.  A hash of another scheme
+ * (DES, MD5, SHA-256 crypt, "*", "!") never matches.
+ *
+ * The file is changed only by users_add/users_delete/users_set_hash:
+ * under an flock(2) on "<file>.lock", the new text is written to a
+ * temporary file beside it (same mode and owner), fsync'ed and renamed
+ * over the old one, so a reader sees the old file or the new one.
  */
 #ifndef POSTA_USERS_H
 #define POSTA_USERS_H
@@ -36,7 +42,29 @@ int		 users_check(const struct users *, const char *address,
 		    const char *password);
 /* A new hash of password with the default method (yescrypt). */
 int		 users_hash(const char *password, char *out, size_t outlen);
-/* Sleep after the nth failed attempt: 1, 2, 4 ... seconds, at most max. */
+/* A new hash with scheme "yescrypt", "sha512-crypt" or "bcrypt";
+ * -1 with EINVAL for another scheme. */
+int		 users_hash_scheme(const char *password, const char *scheme,
+		    char *out, size_t outlen);
+/* The scheme of a hash ("yescrypt" ...), NULL when not accepted. */
+const char	*users_hash_kind(const char *hash);
+/* 1 when an address can be a users file key: no ':', no white space or
+ * control characters, an '@' with text on both sides, at most 256
+ * octets. */
+int		 users_address_ok(const char *address);
+
+/* Change the file (see above).  -1 with errno: EEXIST (add: the address
+ * is there), ENOENT (delete, set_hash: it is not), EAGAIN (the lock
+ * stayed busy for 10 s); err says more. */
+int		 users_add(const char *path, const char *address,
+		    const char *hash, const char *maildir, char *err,
+		    size_t errlen);
+int		 users_delete(const char *path, const char *address, char *err,
+		    size_t errlen);
+int		 users_set_hash(const char *path, const char *address,
+		    const char *hash, char *err, size_t errlen);
+/* Sleep after the nth failed attempt: 1, 2, 4 ... seconds, at most max
+ * (n <= 0 or max <= 0: no sleep). */
 void		 users_fail_delay(int nfail, int max_seconds);
 
 #endif

@@ -94,8 +94,9 @@ load_tables(struct smtpd *sd)
 		fatal("%s", conf_str(C_relay_domains));
 	if (table_load(&sd->relay_networks, conf_str(C_relay_networks)) == -1)
 		fatal("%s", conf_str(C_relay_networks));
-	if (policy_aliases_load(&sd->aliases, conf_str(C_aliases_file)) == -1)
-		fatal("%s", conf_str(C_aliases_file));
+	if (aliases_load(&sd->aliases, conf_str(C_aliases_file), ALIASES_ADMIN,
+	    err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if (*conf_str(C_users_file) != '\0' &&
 	    users_load(&sd->users, conf_str(C_users_file), err,
 	    sizeof(err)) == -1)

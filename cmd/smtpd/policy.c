@@ -3,56 +3,13 @@
  * recipient check at RCPT (RFC 5321 3.6.2: no open relay; 550 5.1.1 for
  * an unknown local user, so that no bounce is owed later).
  */
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "conf.h"
 #include "smtpd.h"
-
-/* The keys of posta-aliases(5): "name: targets" lines. */
-int
-policy_aliases_load(struct table *t, const char *path)
-{
-	FILE	*f;
-	char	*line = NULL, *p, *colon, **items;
-	size_t	 cap = 0;
-	ssize_t	 n;
-
-	memset(t, 0, sizeof(*t));
-	if (*path == '\0')
-		return 0;
-	if ((f = fopen(path, "r")) == NULL)
-		return errno == ENOENT ? 0 : -1;
-	while ((n = getline(&line, &cap, f)) != -1) {
-		/* continuation lines and comments carry no key */
-		if (line[0] == '#' || isspace((unsigned char)line[0]))
-			continue;
-		if ((colon = strchr(line, ':')) == NULL)
-			continue;
-		while (colon > line && isspace((unsigned char)colon[-1]))
-			colon--;
-		*colon = '\0';
-		for (p = line; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-		if ((items = reallocarray(t->items, t->n + 1,
-		    sizeof(*items))) == NULL)
-			goto fail;
-		t->items = items;
-		if ((t->items[t->n] = strdup(line)) == NULL)
-			goto fail;
-		t->n++;
-	}
-	free(line);
-	fclose(f);
-	return 0;
-fail:
-	free(line);
-	fclose(f);
-	return -1;
-}
 
 int
 policy_is_loopback(const char *ip)
@@ -84,12 +41,28 @@ policy_domain(const struct smtpd *sd, const struct addr *a)
 	return 0;
 }
 
+/* A user or an alias (lib/aliases, the lookup posta-local makes). */
+static int
+local_name_exists(const struct smtpd *sd, const char *local,
+    const char *domain)
+{
+	char	 full[ADDR_MAX];
+
+	if ((size_t)snprintf(full, sizeof(full), "%s@%s", local, domain) >=
+	    sizeof(full))
+		return 0;
+	if (users_find(&sd->users, full) != NULL)
+		return 1;
+	return aliases_find(&sd->aliases, local, domain, 1) != NULL;
+}
+
 int
 policy_local_exists(const struct smtpd *sd, const struct addr *a)
 {
 	struct addr	 b;
-	size_t		 i;
-	char		 full[ADDR_MAX];
+	size_t		 i, n;
+	char		 base[ADDR_LOCAL_MAX * 2];
+	const char	*delim;
 
 	if (strcasecmp(a->local, "postmaster") == 0)
 		return 1;
@@ -108,13 +81,16 @@ policy_local_exists(const struct smtpd *sd, const struct addr *a)
 		}
 		return 0;
 	}
-	if ((size_t)snprintf(full, sizeof(full), "%s@%s", a->local,
-	    a->domain) >= sizeof(full))
-		return 0;
-	if (users_find(&sd->users, full) != NULL)
+	if (local_name_exists(sd, a->local, a->domain))
 		return 1;
-	return table_has(&sd->aliases, full) || table_has(&sd->aliases,
-	    a->local);
+	/* user+tag@domain reaches user, as posta-local delivers it */
+	delim = conf_str(C_recipient_delimiter);
+	if (*delim == '\0' || (n = strcspn(a->local, delim)) == 0 ||
+	    a->local[n] == '\0' || n >= sizeof(base))
+		return 0;
+	memcpy(base, a->local, n);
+	base[n] = '\0';
+	return local_name_exists(sd, base, a->domain);
 }
 
 int

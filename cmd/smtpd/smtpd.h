@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "addr.h"
+#include "aliases.h"
 #include "buf.h"
 #include "submit.h"
 #include "table.h"
@@ -22,7 +23,7 @@ struct smtpd {
 	int		 implicit_tls;	/* -s: TLS from the first byte */
 	int		 local;		/* -b: a local user on stdin/stdout */
 	const char	*cflag;		/* -C, passed on to posta-enqueue */
-	struct tls	*tls_server;	/* NULL: no STARTTLS */
+	struct tlsx_server *tls_server;	/* NULL: no STARTTLS */
 	char		 hostname[256];
 	char		 peer_ip[64];	/* "" when unknown */
 	char		 local_ip[64];	/* our address on this connection */
@@ -32,11 +33,10 @@ struct smtpd {
 	struct table	 relay_domains;
 	struct table	 relay_networks;
 	struct users	 users;
-	struct table	 aliases;	/* the keys of the aliases file */
+	struct aliases	 aliases;	/* posta-aliases(5), as posta-local reads it */
 };
 
 /* policy.c */
-int	policy_aliases_load(struct table *, const char *path);
 /* 1 local domain (ours), 2 relay domain, 0 neither */
 int	policy_domain(const struct smtpd *, const struct addr *);
 int	policy_local_exists(const struct smtpd *, const struct addr *);

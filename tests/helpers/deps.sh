@@ -39,6 +39,8 @@ python3-aiosmtpd
 mpack
 maildrop
 time
+clang
+libclang-rt-14-dev
 "
 
 case $what in

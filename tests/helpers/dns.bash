@@ -59,7 +59,8 @@ dns_zone() {
 }
 
 # dns_start: unbound on a free port, serving the zones; waits until it
-# answers.  Sets DNS_PORT and DNS_SERVER (127.0.0.1:PORT).
+# answers.  Sets DNS_PORT, DNS_SERVER (127.0.0.1:PORT) and DNS_DIR (its
+# files: unbound.conf, unbound.log with every query received).
 dns_start() {
 	local dir dead z i
 	dir=$(_dns_dir)
@@ -78,6 +79,7 @@ dns_start() {
 		  use-syslog: no
 		  logfile: "$dir/unbound.log"
 		  verbosity: 1
+		  log-queries: yes
 		  num-threads: 1
 		  so-reuseport: no
 		  do-ip6: no
@@ -134,7 +136,8 @@ dns_start() {
 	unbound -d -c "$dir/unbound.conf" 3>&- 2>>"$dir/unbound.stderr" &
 	echo $! >"$dir/pid"
 	DNS_SERVER=127.0.0.1:$DNS_PORT
-	export DNS_PORT DNS_SERVER
+	DNS_DIR=$dir
+	export DNS_PORT DNS_SERVER DNS_DIR
 	# ready when it answers a question about its own zone (or the root)
 	z=$(head -n 1 "$dir/zones" 2>/dev/null || echo .)
 	for i in $(seq 1 100); do
@@ -151,10 +154,17 @@ dns_start() {
 
 dns_stop() {
 	local dir pid
-	dir=$(_dns_dir)
+	dir=${DNS_DIR:-$(_dns_dir)}
 	[ -f "$dir/pid" ] || return 0
 	pid=$(cat "$dir/pid")
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	rm -f "$dir/pid"
+}
+
+# dns_queries REGEX: how many queries unbound received whose
+# "NAME. TYPE CLASS" (as in its log, e.g. "mx1.example.test. A IN")
+# matches the extended REGEX.
+dns_queries() {
+	grep -cE "info: [0-9.]+ ($1)\$" "${DNS_DIR:-$(_dns_dir)}/unbound.log" || true
 }

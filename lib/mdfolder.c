@@ -1,0 +1,1206 @@
+/*
+ * maildir: an open folder: md_sync against new/, cur/ and the uidlist,
+ * and the operations on its messages.  See maildir.h.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "io.h"
+#include "maildir.h"
+#include "mdeliver.h"
+#include "mdpriv.h"
+
+static int	 view_rebuild(struct md_folder *);
+
+/* --- the session's view: base -> index ------------------------------- */
+
+static void
+view_insert(struct md_folder *f, size_t idx)
+{
+	const struct md_msg	*m = &f->msgs[idx];
+	size_t			 i;
+
+	i = uidlist_hash(m->name, m->baselen) & (f->hashcap - 1);
+	while (f->hash[i] != 0)
+		i = (i + 1) & (f->hashcap - 1);
+	f->hash[i] = idx + 1;
+	f->hashused++;
+}
+
+static int
+view_rebuild(struct md_folder *f)
+{
+	size_t	 cap = 64, i;
+
+	while (cap < (f->nmsgs + 1) * 2)
+		cap *= 2;
+	free(f->hash);
+	f->hashused = 0;
+	if ((f->hash = calloc(cap, sizeof(*f->hash))) == NULL) {
+		f->hashcap = 0;
+		return -1;
+	}
+	f->hashcap = cap;
+	for (i = 0; i < f->nmsgs; i++)
+		view_insert(f, i);
+	return 0;
+}
+
+static struct md_msg *
+view_find(struct md_folder *f, const char *base, size_t baselen)
+{
+	struct md_msg	*m;
+	size_t		 i;
+
+	if (f->hashcap == 0)
+		return NULL;
+	i = uidlist_hash(base, baselen) & (f->hashcap - 1);
+	while (f->hash[i] != 0) {
+		m = &f->msgs[f->hash[i] - 1];
+		if (!m->expunged && m->baselen == baselen &&
+		    memcmp(m->name, base, baselen) == 0)
+			return m;
+		i = (i + 1) & (f->hashcap - 1);
+	}
+	return NULL;
+}
+
+/* Append a message to the view (uid above every earlier one). */
+static struct md_msg *
+view_add(struct md_folder *f, uint32_t uid, const char *name, int in_new)
+{
+	struct md_msg	*nm, *m;
+	struct md_name	 n;
+	struct stat	 st;
+	char		 path[PATH_MAX];
+
+	if (md_name_parse(name, &n) == -1)
+		return NULL;
+	if (f->nmsgs == f->msgcap) {
+		nm = reallocarray(f->msgs, f->msgcap ? f->msgcap * 2 : 64,
+		    sizeof(*nm));
+		if (nm == NULL)
+			return NULL;
+		f->msgs = nm;
+		f->msgcap = f->msgcap ? f->msgcap * 2 : 64;
+	}
+	m = &f->msgs[f->nmsgs];
+	memset(m, 0, sizeof(*m));
+	if ((m->name = strdup(name)) == NULL)
+		return NULL;
+	m->uid = uid;
+	m->baselen = n.baselen;
+	m->flags = n.flags;
+	m->keywords = n.keywords;
+	m->size = n.size;
+	m->vsize = n.vsize;
+	m->in_new = in_new ? 1 : 0;
+	m->seen = f->gen;
+	m->date = n.secs;
+	if (n.secs < 0 || md_settings.mtime_date) {
+		if (md_msg_path(f, m, path, sizeof(path)) == 0 &&
+		    stat(path, &st) == 0) {
+			m->date = st.st_mtime;
+			if (m->size < 0)
+				m->size = st.st_size;
+		} else if (m->date < 0)
+			m->date = 0;
+	}
+	f->nmsgs++;
+	if (f->uidnext <= uid)
+		f->uidnext = uid + 1;
+	if (f->maxuid < uid)
+		f->maxuid = uid;
+	if (f->hashcap == 0 || (f->hashused + 1) * 2 > f->hashcap)
+		view_rebuild(f);
+	else
+		view_insert(f, f->nmsgs - 1);
+	return m;
+}
+
+static void
+view_clear(struct md_folder *f)
+{
+	size_t	 i;
+
+	for (i = 0; i < f->nmsgs; i++)
+		free(f->msgs[i].name);
+	free(f->msgs);
+	free(f->hash);
+	f->msgs = NULL;
+	f->hash = NULL;
+	f->nmsgs = f->msgcap = f->hashcap = f->hashused = 0;
+	f->maxuid = 0;
+}
+
+/* --- open, close ----------------------------------------------------- */
+
+struct md_folder *
+md_open(const char *maildir, const char *name)
+{
+	struct md_folder	*f;
+	char			 path[PATH_MAX];
+
+	if (md_folder_path(maildir, name, path, sizeof(path)) == -1)
+		return NULL;
+	if (!md_folder_exists(maildir, name)) {
+		errno = ENOENT;
+		return NULL;
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	if ((f->maildir = strdup(maildir)) == NULL ||
+	    (f->name = strdup(md_is_inbox(name) ? "INBOX" : name)) == NULL ||
+	    (f->path = strdup(path)) == NULL ||
+	    uidlist_init(&f->ul, path) == -1) {
+		free(f->maildir);
+		free(f->name);
+		free(f->path);
+		free(f);
+		return NULL;
+	}
+	f->gen = 1;
+	return f;
+}
+
+void
+md_close(struct md_folder *f)
+{
+	if (f == NULL)
+		return;
+	view_clear(f);
+	uidlist_free(&f->ul);
+	keywords_free(&f->kw);
+	free(f->maildir);
+	free(f->name);
+	free(f->path);
+	free(f);
+}
+
+int
+md_lock(struct md_folder *f)
+{
+	if (f->lockdepth == 0 && uidlist_lock(&f->ul, md_settings.lock_timeout,
+	    md_settings.lock_stale) == -1)
+		return -1;
+	f->lockdepth++;
+	return 0;
+}
+
+void
+md_unlock(struct md_folder *f)
+{
+	if (f->lockdepth == 0)
+		return;
+	if (--f->lockdepth == 0)
+		uidlist_unlock(&f->ul);
+}
+
+/* Write the uidlist's changes; the lock stays held by the caller. */
+static int
+ul_write(struct md_folder *f)
+{
+	return uidlist_write(&f->ul);
+}
+
+/* --- scanning -------------------------------------------------------- */
+
+struct scan_ent {
+	size_t		 off;		/* into names */
+	unsigned int	 in_new;
+};
+
+struct scan {
+	struct buf	 names;
+	struct scan_ent	*e;
+	size_t		 n, cap;
+};
+
+static void
+scan_free(struct scan *sc)
+{
+	buf_free(&sc->names);
+	free(sc->e);
+	memset(sc, 0, sizeof(*sc));
+}
+
+static int
+subdir(const struct md_folder *f, const char *sub, char *out, size_t len)
+{
+	if ((size_t)snprintf(out, len, "%s/%s", f->path, sub) >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+scan_dir(struct md_folder *f, int in_new, struct scan *sc)
+{
+	char		 dir[PATH_MAX];
+	DIR		*d;
+	struct dirent	*de;
+	struct scan_ent	*ne;
+	size_t		 len;
+
+	if (subdir(f, in_new ? "new" : "cur", dir, sizeof(dir)) == -1)
+		return -1;
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (sc->n == sc->cap) {
+			ne = reallocarray(sc->e, sc->cap ? sc->cap * 2 : 256,
+			    sizeof(*ne));
+			if (ne == NULL)
+				goto fail;
+			sc->e = ne;
+			sc->cap = sc->cap ? sc->cap * 2 : 256;
+		}
+		len = strlen(de->d_name);
+		sc->e[sc->n].off = sc->names.len;
+		sc->e[sc->n].in_new = in_new;
+		if (buf_add(&sc->names, de->d_name, len + 1) == -1)
+			goto fail;
+		sc->n++;
+	}
+	closedir(d);
+	return 0;
+fail:
+	closedir(d);
+	return -1;
+}
+
+static int
+dir_stat(struct md_folder *f, const char *sub, struct timespec *mt)
+{
+	char		 dir[PATH_MAX];
+	struct stat	 st;
+
+	if (subdir(f, sub, dir, sizeof(dir)) == -1 || stat(dir, &st) == -1)
+		return -1;
+	*mt = st.st_mtim;
+	return 0;
+}
+
+static int
+ts_eq(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/*
+ * Can a directory's mtime t, read after the coarse clock said now, be
+ * trusted to change with the next change?  A file system stamps a
+ * change with the coarse clock (or a finer one) cut to its granularity:
+ * once the clock has moved past t, any later change gets a later
+ * stamp.  A stamp with no nanoseconds may come from a file system that
+ * keeps whole seconds, so it needs the next second.
+ */
+static int
+ts_trusted(const struct timespec *now, const struct timespec *t)
+{
+	if (t->tv_nsec == 0)
+		return now->tv_sec > t->tv_sec;
+	return now->tv_sec > t->tv_sec ||
+	    (now->tv_sec == t->tv_sec && now->tv_nsec > t->tv_nsec);
+}
+
+/* A file found that the view does not have yet. */
+struct found {
+	uint32_t	 uid;		/* 0: none yet */
+	const char	*name;
+	int		 in_new;
+	time_t		 secs;
+	long		 usec;
+	size_t		 baselen;
+};
+
+static int
+cmp_found_base(const void *a, const void *b)
+{
+	const struct found	*x = a, *y = b;
+	size_t			 n = x->baselen < y->baselen ? x->baselen :
+				    y->baselen;
+	int			 c;
+
+	if ((c = memcmp(x->name, y->name, n)) != 0)
+		return c;
+	if (x->baselen != y->baselen)
+		return x->baselen < y->baselen ? -1 : 1;
+	return x->in_new - y->in_new;	/* cur/ first */
+}
+
+static int
+cmp_found_time(const void *a, const void *b)
+{
+	const struct found	*x = a, *y = b;
+
+	if (x->secs != y->secs)
+		return x->secs < y->secs ? -1 : 1;
+	if (x->usec != y->usec)
+		return x->usec < y->usec ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int
+cmp_found_uid(const void *a, const void *b)
+{
+	const struct found	*x = a, *y = b;
+
+	return x->uid < y->uid ? -1 : x->uid > y->uid;
+}
+
+static int
+found_add(struct found **fa, size_t *n, size_t *cap, const struct found *v)
+{
+	struct found	*nf;
+
+	if (*n == *cap) {
+		nf = reallocarray(*fa, *cap ? *cap * 2 : 64, sizeof(*nf));
+		if (nf == NULL)
+			return -1;
+		*fa = nf;
+		*cap = *cap ? *cap * 2 : 64;
+	}
+	(*fa)[(*n)++] = *v;
+	return 0;
+}
+
+/* Reload dovecot-keywords when it changed. */
+static void
+keywords_refresh(struct md_folder *f)
+{
+	char		 path[PATH_MAX];
+	struct stat	 st;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", f->path,
+	    KEYWORDS_FILE) >= sizeof(path))
+		return;
+	if (stat(path, &st) == -1) {
+		if (f->kwino != 0)
+			keywords_free(&f->kw);
+		f->kwino = 0;
+		return;
+	}
+	if (st.st_ino == f->kwino && ts_eq(&st.st_mtim, &f->kwmt))
+		return;
+	if (keywords_load(&f->kw, f->path) == 0) {
+		f->kwino = st.st_ino;
+		f->kwmt = st.st_mtim;
+	}
+}
+
+/* Does the file of m still exist under its name (a readdir can miss a
+ * file renamed by a program that ignores the lock)? */
+static int
+still_there(struct md_folder *f, struct md_msg *m)
+{
+	char		 path[PATH_MAX];
+	struct stat	 st;
+
+	return md_msg_path(f, m, path, sizeof(path)) == 0 &&
+	    stat(path, &st) == 0;
+}
+
+static int
+claim_new(struct md_folder *f)
+{
+	char		 from[PATH_MAX], to[PATH_MAX], name[NAME_MAX + 1];
+	struct md_msg	*m;
+	size_t		 i;
+
+	for (i = 0; i < f->nmsgs; i++) {
+		m = &f->msgs[i];
+		if (!m->in_new || m->expunged)
+			continue;
+		if (md_msg_path(f, m, from, sizeof(from)) == -1 ||
+		    md_name_with_flags(m->name, m->baselen, m->flags,
+		    m->keywords, name, sizeof(name)) == -1 ||
+		    (size_t)snprintf(to, sizeof(to), "%s/cur/%s", f->path,
+		    name) >= sizeof(to))
+			continue;
+		if (rename(from, to) == -1)
+			continue;	/* taken by another process */
+		free(m->name);
+		if ((m->name = strdup(name)) == NULL) {
+			m->expunged = 1;	/* out of memory: hide it */
+			continue;
+		}
+		m->in_new = 0;
+		m->recent = 1;
+		f->curdirty = 1;
+	}
+	return 0;
+}
+
+int
+md_sync(struct md_folder *f, int flags, struct md_changes *ch)
+{
+	struct md_changes	 dummy;
+	struct timespec		 nmt, cmt, now;
+	struct scan		 sc;
+	struct found		*fa = NULL, v;
+	struct md_msg		*m;
+	struct md_name		 nm;
+	struct uidrec		*rec;
+	size_t			 nfa = 0, cafa = 0, i, j, live;
+	int			 scanned_cur = 0, r, save;
+	const char		*name;
+
+	if (ch == NULL)
+		ch = &dummy;
+	memset(ch, 0, sizeof(*ch));
+	memset(&sc, 0, sizeof(sc));
+	if (dir_stat(f, "new", &nmt) == -1 || dir_stat(f, "cur", &cmt) == -1)
+		return -1;
+	if (f->synced && !f->newdirty && !f->curdirty &&
+	    ts_eq(&nmt, &f->newmt) && ts_eq(&cmt, &f->curmt)) {
+		/* nothing in the folder changed; the list, perhaps */
+		r = uidlist_refresh(&f->ul);
+		if (r == 0 && f->ul.uidvalidity == f->uidvalidity)
+			return 0;
+	}
+
+	if (md_lock(f) == -1)
+		return -1;
+	r = uidlist_refresh(&f->ul);
+	if (r == -1 && errno == EINVAL)
+		uidlist_reset(&f->ul);	/* broken: a new list, a new
+					   UIDVALIDITY */
+	else if (r == -1)
+		goto fail;
+	if (f->synced && f->ul.uidvalidity != f->uidvalidity) {
+		/* a new list: the view starts again, from both folders */
+		ch->nexpunged = md_count(f, NULL);
+		ch->uidvalidity_changed = 1;
+		view_clear(f);
+		f->uidnext = 0;
+		f->curdirty = 1;
+	}
+	keywords_refresh(f);
+
+	/* new/ first, then cur/ when it changed (stat again now: a move
+	 * from new/ to cur/ while new/ was read shows there) */
+	f->gen++;
+	clock_gettime(CLOCK_REALTIME_COARSE, &now);
+	if (dir_stat(f, "new", &nmt) == -1 || scan_dir(f, 1, &sc) == -1)
+		goto fail;
+	f->newmt = nmt;
+	f->newdirty = !ts_trusted(&now, &nmt);
+	clock_gettime(CLOCK_REALTIME_COARSE, &now);
+	if (dir_stat(f, "cur", &cmt) == -1)
+		goto fail;
+	if (!f->synced || f->curdirty || !ts_eq(&cmt, &f->curmt)) {
+		if (scan_dir(f, 0, &sc) == -1)
+			goto fail;
+		scanned_cur = 1;
+		f->curmt = cmt;
+		f->curdirty = !ts_trusted(&now, &cmt);
+	}
+
+	/* cur/ entries win over new/ ones of the same base: walk cur/'s
+	 * (at the end of the scan) first */
+	for (j = sc.n; j-- > 0;) {
+		i = j;
+		name = sc.names.s + sc.e[i].off;
+		if (md_name_parse(name, &nm) == -1)
+			continue;
+		if ((m = view_find(f, name, nm.baselen)) != NULL) {
+			if (m->seen == f->gen || m->expunged)
+				continue;
+			m->seen = f->gen;
+			if (strcmp(m->name, name) != 0) {
+				char	*dup = strdup(name);
+
+				if (dup == NULL)
+					goto fail;
+				free(m->name);
+				m->name = dup;
+			}
+			m->in_new = sc.e[i].in_new;
+			if (m->flags != nm.flags || m->keywords != nm.keywords) {
+				m->flags = nm.flags;
+				m->keywords = nm.keywords;
+				m->changed = 1;
+				ch->nflags++;
+			}
+			continue;
+		}
+		memset(&v, 0, sizeof(v));
+		v.name = name;
+		v.in_new = sc.e[i].in_new;
+		v.secs = nm.secs;
+		v.usec = nm.usec;
+		v.baselen = nm.baselen;
+		if ((rec = uidlist_find(&f->ul, name, nm.baselen)) != NULL) {
+			if (rec->mark == f->gen)
+				continue;
+			if (rec->uid <= f->maxuid) {
+				/* found in the middle (a restored file, or
+				 * a program that ignores the lock): it gets
+				 * a new UID, as Dovecot does */
+				if (uidlist_renumber(&f->ul, rec) == -1)
+					goto fail;
+				rec = uidlist_find(&f->ul, name, nm.baselen);
+				if (rec == NULL)
+					goto fail;
+			}
+			rec->mark = f->gen;
+			if (uidlist_set_name(&f->ul, rec, name) == -1)
+				goto fail;
+			v.uid = rec->uid;
+		}
+		if (found_add(&fa, &nfa, &cafa, &v) == -1)
+			goto fail;
+	}
+
+	/* files without a UID: one each (duplicates of a base dropped),
+	 * in order of arrival */
+	if (nfa > 0)
+		qsort(fa, nfa, sizeof(*fa), cmp_found_base);
+	for (i = j = 0; i < nfa; i++) {
+		if (j > 0 && fa[i].baselen == fa[j - 1].baselen &&
+		    memcmp(fa[i].name, fa[j - 1].name, fa[i].baselen) == 0)
+			continue;
+		fa[j++] = fa[i];
+	}
+	nfa = j;
+	if (nfa > 0)
+		qsort(fa, nfa, sizeof(*fa), cmp_found_time);
+	if (f->ul.uidvalidity == 0)
+		uidlist_create(&f->ul);
+	for (i = 0; i < nfa; i++) {
+		if (fa[i].uid != 0)
+			continue;
+		if ((rec = uidlist_add(&f->ul, fa[i].name, 0)) == NULL)
+			goto fail;
+		rec->mark = f->gen;
+		fa[i].uid = rec->uid;
+	}
+	if (nfa > 0)
+		qsort(fa, nfa, sizeof(*fa), cmp_found_uid);
+
+	/* what the view had and the folder no longer has */
+	live = 0;
+	for (i = 0; i < f->nmsgs; i++) {
+		m = &f->msgs[i];
+		if (m->expunged)
+			continue;
+		if (m->seen == f->gen) {
+			live++;
+			continue;
+		}
+		if (!m->in_new && !scanned_cur) {
+			live++;
+			continue;	/* cur/ unchanged: still there */
+		}
+		if (still_there(f, m)) {
+			m->seen = f->gen;
+			live++;
+			continue;
+		}
+		m->expunged = 1;
+		ch->nexpunged++;
+	}
+	for (i = 0; i < nfa; i++) {
+		if (view_add(f, fa[i].uid, fa[i].name, fa[i].in_new) == NULL)
+			goto fail;
+		ch->nnew++;
+		live++;
+	}
+
+	/* records of files that are gone: dropped when there are many
+	 * (Dovecot too keeps them a while) */
+	if (scanned_cur && f->ul.nrecs - f->ul.ndead > live + 100 +
+	    (f->ul.nrecs - f->ul.ndead) / 8) {
+		for (i = 0; i < f->ul.nrecs; i++) {
+			rec = &f->ul.recs[i];
+			if (rec->name == NULL || rec->mark == f->gen)
+				continue;
+			m = view_find(f, rec->name, rec->baselen);
+			if (m != NULL && m->seen == f->gen && !m->expunged)
+				continue;
+			uidlist_remove(&f->ul, rec);
+		}
+	}
+	if (ul_write(f) == -1)
+		goto fail;
+	f->uidvalidity = f->ul.uidvalidity;
+	if (f->uidnext < f->ul.nextuid)
+		f->uidnext = f->ul.nextuid;
+	f->synced = 1;
+	if (flags & MD_SYNC_CLAIM_NEW)
+		claim_new(f);
+	md_unlock(f);
+	free(fa);
+	scan_free(&sc);
+	return 0;
+fail:
+	save = errno;
+	md_unlock(f);
+	free(fa);
+	scan_free(&sc);
+	f->curdirty = f->newdirty = 1;
+	errno = save ? save : EIO;
+	return -1;
+}
+
+void
+md_compact(struct md_folder *f)
+{
+	size_t	 i, j;
+
+	for (i = j = 0; i < f->nmsgs; i++) {
+		if (f->msgs[i].expunged) {
+			free(f->msgs[i].name);
+			continue;
+		}
+		f->msgs[j++] = f->msgs[i];
+	}
+	if (j == f->nmsgs)
+		return;
+	f->nmsgs = j;
+	view_rebuild(f);
+}
+
+ssize_t
+md_uid_index(const struct md_folder *f, uint32_t uid)
+{
+	size_t	 lo = 0, hi = f->nmsgs, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (f->msgs[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < f->nmsgs && f->msgs[lo].uid == uid)
+		return (ssize_t)lo;
+	return -1;
+}
+
+size_t
+md_count(const struct md_folder *f, size_t *unseen)
+{
+	size_t	 i, n = 0, u = 0;
+
+	for (i = 0; i < f->nmsgs; i++) {
+		if (f->msgs[i].expunged)
+			continue;
+		n++;
+		if (!(f->msgs[i].flags & MD_F_SEEN))
+			u++;
+	}
+	if (unseen)
+		*unseen = u;
+	return n;
+}
+
+/* --- messages -------------------------------------------------------- */
+
+int
+md_msg_path(const struct md_folder *f, const struct md_msg *m, char *out,
+    size_t len)
+{
+	if ((size_t)snprintf(out, len, "%s/%s/%s", f->path,
+	    m->in_new ? "new" : "cur", m->name) >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* Find a message renamed by another process: its base in new/ or cur/.
+ * 0 found (m updated), -1 ENOENT. */
+static int
+relocate(struct md_folder *f, struct md_msg *m)
+{
+	char		 dir[PATH_MAX];
+	DIR		*d;
+	struct dirent	*de;
+	struct md_name	 nm;
+	int		 sub;
+	char		*dup;
+
+	for (sub = 0; sub < 2; sub++) {
+		if (subdir(f, sub ? "new" : "cur", dir, sizeof(dir)) == -1 ||
+		    (d = opendir(dir)) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			if (strncmp(de->d_name, m->name, m->baselen) != 0 ||
+			    uidlist_baselen(de->d_name) != m->baselen)
+				continue;
+			if ((dup = strdup(de->d_name)) == NULL) {
+				closedir(d);
+				return -1;
+			}
+			free(m->name);
+			m->name = dup;
+			m->in_new = sub;
+			if (md_name_parse(dup, &nm) == 0 &&
+			    (nm.flags != m->flags || nm.keywords != m->keywords)) {
+				m->flags = nm.flags;
+				m->keywords = nm.keywords;
+				m->changed = 1;
+			}
+			closedir(d);
+			return 0;
+		}
+		closedir(d);
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+int
+md_msg_open(struct md_folder *f, struct md_msg *m)
+{
+	char	 path[PATH_MAX];
+	int	 fd, tries;
+
+	if (m->expunged) {
+		errno = ENOENT;
+		return -1;
+	}
+	for (tries = 0; tries < 3; tries++) {
+		if (md_msg_path(f, m, path, sizeof(path)) == -1)
+			return -1;
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1)
+			return fd;
+		if (errno != ENOENT || relocate(f, m) == -1)
+			return -1;
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+off_t
+md_msg_size(struct md_folder *f, struct md_msg *m)
+{
+	struct stat	 st;
+	int		 fd;
+
+	if (m->size >= 0)
+		return m->size;
+	if ((fd = md_msg_open(f, m)) == -1)
+		return -1;
+	if (fstat(fd, &st) == 0)
+		m->size = st.st_size;
+	close(fd);
+	return m->size;
+}
+
+off_t
+md_msg_vsize(struct md_folder *f, struct md_msg *m)
+{
+	char	 b[65536];
+	ssize_t	 n;
+	off_t	 size = 0, lf = 0;
+	int	 fd, prevcr = 0;
+
+	if (m->vsize >= 0)
+		return m->vsize;
+	if ((fd = md_msg_open(f, m)) == -1)
+		return -1;
+	/* RFC 3501 RFC822.SIZE: as sent, every bare LF a CR LF */
+	while ((n = read(fd, b, sizeof(b))) > 0) {
+		lf += maildir_crlf_extra(b, (size_t)n, &prevcr);
+		size += n;
+	}
+	close(fd);
+	if (n == -1)
+		return -1;
+	m->size = size;
+	m->vsize = size + lf;
+	return m->vsize;
+}
+
+static int
+rename_msg(struct md_folder *f, struct md_msg *m, unsigned int flags,
+    uint32_t kw)
+{
+	char	 from[PATH_MAX], to[PATH_MAX], name[NAME_MAX + 1], *dup;
+	int	 tries;
+
+	if (md_name_with_flags(m->name, m->baselen, flags, kw, name,
+	    sizeof(name)) == -1 ||
+	    (size_t)snprintf(to, sizeof(to), "%s/cur/%s", f->path, name) >=
+	    sizeof(to))
+		return -1;
+	for (tries = 0; tries < 3; tries++) {
+		if (md_msg_path(f, m, from, sizeof(from)) == -1)
+			return -1;
+		if (rename(from, to) == 0)
+			break;
+		if (errno != ENOENT || relocate(f, m) == -1)
+			return -1;
+	}
+	if (tries == 3) {
+		errno = ENOENT;
+		return -1;
+	}
+	if ((dup = strdup(name)) == NULL)
+		return -1;
+	free(m->name);
+	m->name = dup;
+	m->in_new = 0;
+	m->flags = flags;
+	m->keywords = kw;
+	return 0;
+}
+
+int
+md_set_flags(struct md_folder *f, struct md_msg *m, unsigned int flags,
+    uint32_t kw)
+{
+	int	 r, save;
+
+	flags &= MD_F_ALL;
+	if (m->expunged) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (!m->in_new && m->flags == flags && m->keywords == kw &&
+	    m->name[m->baselen] == ':')
+		return 0;
+	if (md_lock(f) == -1)
+		return -1;
+	r = rename_msg(f, m, flags, kw);
+	save = errno;
+	md_unlock(f);
+	errno = save;
+	return r;
+}
+
+int
+md_to_cur(struct md_folder *f, struct md_msg *m)
+{
+	if (!m->in_new)
+		return 0;
+	return md_set_flags(f, m, m->flags, m->keywords);
+}
+
+int
+md_expunge(struct md_folder *f, struct md_msg *m)
+{
+	char	 path[PATH_MAX];
+	int	 tries;
+
+	if (m->expunged)
+		return 0;
+	for (tries = 0; tries < 3; tries++) {
+		if (md_msg_path(f, m, path, sizeof(path)) == -1)
+			return -1;
+		if (unlink(path) == 0)
+			break;
+		if (errno != ENOENT)
+			return -1;
+		if (relocate(f, m) == -1)
+			break;		/* gone already */
+	}
+	m->expunged = 1;
+	return 0;
+}
+
+/* Give a file just placed in dst/cur/ its UID (dst locked). */
+static int
+assign_uid(struct md_folder *dst, const char *name, uint32_t *uid)
+{
+	struct uidrec	*rec;
+
+	if (uidlist_refresh(&dst->ul) == -1) {
+		if (errno != EINVAL)
+			return -1;
+		uidlist_reset(&dst->ul);
+	}
+	if (dst->ul.uidvalidity == 0)
+		uidlist_create(&dst->ul);
+	if ((rec = uidlist_add(&dst->ul, name, 0)) == NULL)
+		return -1;
+	if (uid)
+		*uid = rec->uid;
+	if (ul_write(dst) == -1)
+		return -1;
+	dst->uidvalidity = dst->ul.uidvalidity;
+	return 0;
+}
+
+static int
+copy_fd(int in, int out)
+{
+	char	 b[65536];
+	ssize_t	 n;
+
+	while ((n = read(in, b, sizeof(b))) > 0)
+		if (write_full(out, b, (size_t)n) == -1)
+			return -1;
+	return n == -1 ? -1 : 0;
+}
+
+int
+md_copy(struct md_folder *src, struct md_msg *m, struct md_folder *dst,
+    unsigned int flags, uint32_t kw, uint32_t *uid)
+{
+	char		 from[PATH_MAX], to[PATH_MAX], tmp[PATH_MAX];
+	char		 base[NAME_MAX + 1], name[NAME_MAX + 1];
+	struct timeval	 tv[2];
+	off_t		 size, vsize;
+	int		 in, out, r = -1, save, linked = 0, tries;
+
+	if ((size = md_msg_size(src, m)) < 0 ||
+	    (vsize = md_msg_vsize(src, m)) < 0)
+		return -1;
+	if (md_unique_base(m->date, size, vsize, base, sizeof(base)) == -1 ||
+	    md_name_with_flags(base, strlen(base), flags & MD_F_ALL, kw, name,
+	    sizeof(name)) == -1 ||
+	    (size_t)snprintf(to, sizeof(to), "%s/cur/%s", dst->path, name) >=
+	    sizeof(to) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/tmp/%s", dst->path, base) >=
+	    sizeof(tmp))
+		return -1;
+	if (md_lock(dst) == -1)
+		return -1;
+	for (tries = 0; tries < 3 && !linked; tries++) {
+		if (md_msg_path(src, m, from, sizeof(from)) == -1)
+			goto out;
+		if (link(from, to) == 0)
+			linked = 1;
+		else if (errno == ENOENT) {
+			if (relocate(src, m) == -1)
+				goto out;
+		} else
+			break;
+	}
+	if (!linked) {
+		/* another file system, or links refused: copy via tmp/ */
+		if ((in = md_msg_open(src, m)) == -1)
+			goto out;
+		if ((out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0600)) == -1) {
+			close(in);
+			goto out;
+		}
+		if (copy_fd(in, out) == -1 || fsync(out) == -1) {
+			close(in);
+			close(out);
+			unlink(tmp);
+			goto out;
+		}
+		close(in);
+		close(out);
+		tv[0].tv_sec = tv[1].tv_sec = m->date;
+		tv[0].tv_usec = tv[1].tv_usec = 0;
+		utimes(tmp, tv);
+		if (rename(tmp, to) == -1) {
+			unlink(tmp);
+			goto out;
+		}
+	}
+	r = assign_uid(dst, name, uid);
+out:
+	save = errno;
+	md_unlock(dst);
+	errno = save;
+	return r;
+}
+
+struct md_append {
+	struct md_folder	*dst;
+	int			 fd;
+	char			 tmp[PATH_MAX];
+	off_t			 size;
+	off_t			 lf;	/* bare LFs */
+	int			 prevcr;
+	int			 failed;
+};
+
+struct md_append *
+md_append_begin(struct md_folder *dst)
+{
+	struct md_append	*a;
+	char			 base[NAME_MAX + 1];
+
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return NULL;
+	a->dst = dst;
+	if (md_unique_base(0, -1, -1, base, sizeof(base)) == -1 ||
+	    (size_t)snprintf(a->tmp, sizeof(a->tmp), "%s/tmp/%s", dst->path,
+	    base) >= sizeof(a->tmp) ||
+	    (a->fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1) {
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+int
+md_append_write(struct md_append *a, const void *p, size_t n)
+{
+	a->lf += maildir_crlf_extra(p, n, &a->prevcr);
+	a->size += (off_t)n;
+	if (write_full(a->fd, p, n) == -1) {
+		a->failed = errno;
+		return -1;
+	}
+	return 0;
+}
+
+void
+md_append_abort(struct md_append *a)
+{
+	if (a == NULL)
+		return;
+	close(a->fd);
+	unlink(a->tmp);
+	free(a);
+}
+
+int
+md_append_commit(struct md_append *a, unsigned int flags, uint32_t kw,
+    time_t date, uint32_t *uid)
+{
+	struct md_folder	*dst = a->dst;
+	char			 base[NAME_MAX + 1], name[NAME_MAX + 1];
+	char			 to[PATH_MAX];
+	struct timeval		 tv[2];
+	int			 r = -1, save;
+
+	if (a->failed) {
+		errno = a->failed;
+		md_append_abort(a);
+		return -1;
+	}
+	if (date <= 0)
+		date = time(NULL);
+	if (fsync(a->fd) == -1 || close(a->fd) == -1) {
+		a->fd = -1;
+		goto out;
+	}
+	a->fd = -1;
+	tv[0].tv_sec = tv[1].tv_sec = date;
+	tv[0].tv_usec = tv[1].tv_usec = 0;
+	if (utimes(a->tmp, tv) == -1)
+		goto out;
+	if (md_unique_base(date, a->size, a->size + a->lf, base,
+	    sizeof(base)) == -1 ||
+	    md_name_with_flags(base, strlen(base), flags & MD_F_ALL, kw, name,
+	    sizeof(name)) == -1 ||
+	    (size_t)snprintf(to, sizeof(to), "%s/cur/%s", dst->path, name) >=
+	    sizeof(to))
+		goto out;
+	if (md_lock(dst) == -1)
+		goto out;
+	if (rename(a->tmp, to) == -1) {
+		save = errno;
+		md_unlock(dst);
+		errno = save;
+		goto out;
+	}
+	r = assign_uid(dst, name, uid);
+	save = errno;
+	md_unlock(dst);
+	errno = save;
+	free(a);
+	return r;
+out:
+	save = errno;
+	if (a->fd != -1)
+		close(a->fd);
+	unlink(a->tmp);
+	free(a);
+	errno = save;
+	return -1;
+}
+
+/* --- keywords -------------------------------------------------------- */
+
+int
+md_keyword_index(struct md_folder *f, const char *name, int create)
+{
+	int	 i, save;
+
+	keywords_refresh(f);
+	if ((i = keywords_index(&f->kw, name)) >= 0)
+		return i;
+	if (!create) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (name[0] == '\0' || strpbrk(name, " \t\r\n") != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (md_lock(f) == -1)
+		return -1;
+	/* read again under the lock: another process may have added it */
+	if (keywords_load(&f->kw, f->path) == -1)
+		goto fail;
+	if ((i = keywords_index(&f->kw, name)) >= 0) {
+		md_unlock(f);
+		return i;
+	}
+	for (i = 0; i < UIDLIST_NKEYWORDS; i++)
+		if (f->kw.names[i] == NULL)
+			break;
+	if (i == UIDLIST_NKEYWORDS) {
+		errno = ENOSPC;
+		goto fail;
+	}
+	if ((f->kw.names[i] = strdup(name)) == NULL)
+		goto fail;
+	if (keywords_save(&f->kw, f->path) == -1) {
+		free(f->kw.names[i]);
+		f->kw.names[i] = NULL;
+		goto fail;
+	}
+	f->kwino = 0;		/* stat it again next time */
+	md_unlock(f);
+	return i;
+fail:
+	save = errno;
+	md_unlock(f);
+	errno = save;
+	return -1;
+}
+
+const char *
+md_keyword_name(const struct md_folder *f, int index)
+{
+	if (index < 0 || index >= UIDLIST_NKEYWORDS)
+		return NULL;
+	return f->kw.names[index];
+}
+
+uint32_t
+md_keywords_map(struct md_folder *src, uint32_t kw, struct md_folder *dst)
+{
+	uint32_t	 out = 0;
+	int		 i, j;
+
+	if (src == dst)
+		return kw;
+	for (i = 0; i < UIDLIST_NKEYWORDS; i++) {
+		if (!(kw & ((uint32_t)1 << i)) || src->kw.names[i] == NULL)
+			continue;
+		if ((j = md_keyword_index(dst, src->kw.names[i], 1)) >= 0)
+			out |= (uint32_t)1 << j;
+	}
+	return out;
+}
