@@ -16,7 +16,9 @@
  * AAAA then A, port 0; an exchanger whose names do not resolve is kept
  * with naddr 0 and its own status (a client skips it).  An address
  * literal ("[192.0.2.1]", "[IPv6:2001:db8::1]", RFC 5321 4.1.3) is its
- * own exchanger, without DNS.
+ * own exchanger, without DNS.  The AD bits are the resolver's word
+ * (RFC 6840 5.7): worth something only from a validating resolver on a
+ * trusted path, such as one on loopback.
  */
 #ifndef POSTA_DNS_H
 #define POSTA_DNS_H
