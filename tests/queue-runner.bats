@@ -317,6 +317,13 @@ peer() {
 	assert_output --partial '<bad1@live.test>  failed, bounced'
 	assert_output --partial '<temp1@live.test>  pending, tries 1'
 	refute_output --partial '<b@live.test>'
+	# the bounce names the server that refused
+	f=$(grep -l '^Subject: Undelivered Mail' "$BATS_TEST_TMPDIR"/live/*.msg)
+	run dsn_fields "$f"
+	assert_line '1 Final-Recipient: rfc822; bad1@live.test'
+	assert_line '1 Status: 5.1.1'
+	assert_line '1 Remote-MTA: dns; 127.0.0.1'
+	assert_line --regexp '^1 Diagnostic-Code: smtp; 550 5\.1\.1 .*bad1@live\.test'
 	# the destination answered: no back-off is kept for it
 	run cat "$QDIR/backoff"
 	refute_output --partial 'live.test'

@@ -304,8 +304,10 @@ msg_free(struct msg *m)
 {
 	size_t	 i;
 
-	for (i = 0; i < m->env.nrcpt; i++)
+	for (i = 0; i < m->env.nrcpt; i++) {
 		free(m->ri[i].diag);
+		free(m->ri[i].mta);
+	}
 	free(m->ri);
 	queue_env_free(&m->env);
 	if (m->fd != -1)

@@ -25,6 +25,7 @@ struct rinfo {
 	int	 result;	/* 0, or 'D', 'T', 'F' from this pass */
 	char	 status[16];
 	char	*diag;
+	char	*mta;		/* the remote host that answered, or NULL */
 	time_t	 when;
 };
 
