@@ -382,3 +382,20 @@ while True: c.append(s.accept())' "$SLOW_PORT"
 	[ "$(queue_count)" -eq 0 ]
 	[ "$(mail_count alice)" -eq 1 ]
 }
+
+@test "SIGTERM lets the running deliveries report: a restart delivers nothing twice" {
+	conf_add "queue_local_procs = 4"
+	for i in $(seq 1 60); do
+		printf 'Subject: term %s\n\nbody\n' "$i" | queue_msg alice@example.test bob@example.test
+	done
+	posta-queue-runner -d 2>>"$BATS_TEST_TMPDIR/runner.log" 3>&- &
+	rpid=$!
+	wait_mail bob 10
+	kill -TERM "$rpid"
+	wait "$rpid"
+	run_once
+	wait_queue_empty
+	[ "$(mail_count bob)" -eq 60 ]
+	run sh -c "cat $INST/mail/bob/new/* | grep '^Subject: term' | sort | uniq -d"
+	assert_output ''
+}

@@ -515,8 +515,11 @@ on_signal(int sig)
 	int	 saved = errno;
 	char	 c = (char)sig;
 
-	if (sig == SIGTERM || sig == SIGINT)
+	if (sig == SIGTERM || sig == SIGINT) {
+		if (got_term)
+			_exit(0);	/* the second time: at once */
 		got_term = 1;
+	}
 	(void)write(sigfd[1], &c, 1);
 	errno = saved;
 }
@@ -600,11 +603,16 @@ runner_run(void)
 			remove_debris(now);
 			last_debris = now;
 		}
-		waiting = load_due(now, &next);
-		schedule(now);
+		waiting = 0;
+		next = 0;
+		/* told to stop: start nothing, let what runs report */
+		if (!got_term) {
+			waiting = load_due(now, &next);
+			schedule(now);
+		}
 		if (R.backoff_dirty)
 			backoff_save();
-		if (got_term)
+		if (got_term && TAILQ_EMPTY(&R.jobs))
 			break;
 		/* one pass ends when idle and no notice it queued is left */
 		if (!R.daemon && TAILQ_EMPTY(&R.jobs) && R.nmsgs == 0 &&
