@@ -103,7 +103,7 @@ subjects() {
 }
 
 @test "kill -9 of the runner in mid-run, then a restart: nothing is lost, only recipients in flight come twice" {
-	conf_add "queue_local_procs = 4" "queue_max_procs = 4"
+	conf_add "queue_local_procs = 4" "queue_max_procs = 4" "queue_active_max = 50"
 	serve posta-smtpd -m mx
 	smtp_bulk 200 bob
 	[ "$(queue_count)" -eq 200 ]
