@@ -12,9 +12,6 @@
 #include "buf.h"
 #include "queue.h"
 
-/* A recipient whose delay warning has gone out: still pending. */
-#define QR_WARNED	'W'
-
 /* Marks, in the envelope's C item, of the runner's own notices. */
 #define BOUNCE_MARK	"posta-queue-runner (bounce)"
 #define DBOUNCE_MARK	"posta-queue-runner (double bounce)"
