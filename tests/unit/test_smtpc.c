@@ -306,6 +306,42 @@ test_downgrade_nested(void **state)
 	buf_free(&out);
 }
 
+static void
+test_downgrade_longline(void **state)
+{
+	struct buf	 msg = BUF_INIT, out = BUF_INIT;
+	const char	*body, *p, *nl;
+	char		*dec;
+	size_t		 n, i;
+
+	buf_adds(&msg, "Subject: long\n\n");
+	for (i = 0; i < 1200; i++)
+		buf_addc(&msg, 'a' + i % 26);
+	buf_adds(&msg, "\nshort\n");
+	assert_int_equal(smtpc_downgrade(msg.s, msg.len, &out, 10), 0);
+	assert_non_null(strstr(out.s,
+	    "Content-Transfer-Encoding: quoted-printable\n"));
+	for (p = out.s; (nl = strchr(p, '\n')) != NULL; p = nl + 1)
+		assert_true(nl - p <= 76);
+	body = strstr(out.s, "\n\n") + 2;
+	dec = qp_decode(body, out.len - (body - out.s), &n);
+	assert_int_equal(n, msg.len - strlen("Subject: long\n\n"));
+	assert_memory_equal(dec, msg.s + strlen("Subject: long\n\n"), n);
+	free(dec);
+	/* 998 octets is still a line */
+	buf_reset(&msg);
+	buf_reset(&out);
+	buf_adds(&msg, "Subject: fits\n\n");
+	for (i = 0; i < SMTPC_LINEMAX; i++)
+		buf_addc(&msg, 'x');
+	buf_addc(&msg, '\n');
+	assert_int_equal(smtpc_downgrade(msg.s, msg.len, &out, 10), 0);
+	assert_int_equal(out.len, msg.len);
+	assert_memory_equal(out.s, msg.s, msg.len);
+	buf_free(&msg);
+	buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -320,6 +356,7 @@ main(void)
 		cmocka_unit_test(test_downgrade_7bit),
 		cmocka_unit_test(test_downgrade_multipart),
 		cmocka_unit_test(test_downgrade_nested),
+		cmocka_unit_test(test_downgrade_longline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
