@@ -41,7 +41,6 @@ struct smtpd {
 int	policy_domain(const struct smtpd *, const struct addr *);
 int	policy_local_exists(const struct smtpd *, const struct addr *);
 int	policy_relay_client(const struct smtpd *);
-int	policy_is_loopback(const char *ip);
 
 /* smtpd.c */
 void	smtpd_session(struct smtpd *) __attribute__((noreturn));

@@ -41,6 +41,8 @@ maildrop
 time
 clang
 libclang-rt-14-dev
+fetchmail
+getmail6
 "
 
 case $what in
