@@ -497,7 +497,10 @@ parse_entity(const char *s, size_t len, struct entity *m)
 	}
 }
 
-/* The header fields without Content-Transfer-Encoding, then cte if given. */
+/*
+ * The header fields without Content-Transfer-Encoding, then the new
+ * fields if any, then the empty line if the entity had one.
+ */
 static int
 copy_header(struct buf *out, const char *s, const struct entity *m,
     const char *cte, int mimever)
@@ -507,21 +510,20 @@ copy_header(struct buf *out, const char *s, const struct entity *m,
 	while (p < end) {
 		fend = field_end(p, end);
 		if (cte == NULL ||
-		    !field_is(p, fend, "Content-Transfer-Encoding", &v)) {
+		    !field_is(p, fend, "Content-Transfer-Encoding", &v))
 			if (buf_add(out, p, fend - p) == -1)
 				return -1;
-			if (fend == end && fend > p && fend[-1] != '\n' &&
-			    buf_addc(out, '\n') == -1)
-				return -1;
-		}
 		p = fend;
 	}
+	if ((mimever || cte != NULL) && out->len > 0 &&
+	    out->s[out->len - 1] != '\n' && buf_addc(out, '\n') == -1)
+		return -1;
 	if (mimever && buf_adds(out, "MIME-Version: 1.0\n") == -1)
 		return -1;
 	if (cte != NULL && buf_printf(out,
 	    "Content-Transfer-Encoding: %s\n", cte) == -1)
 		return -1;
-	return buf_addc(out, '\n');
+	return m->boff > m->hlen ? buf_addc(out, '\n') : 0;
 }
 
 static int

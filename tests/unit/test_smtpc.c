@@ -306,6 +306,29 @@ test_downgrade_nested(void **state)
 	buf_free(&out);
 }
 
+/* Found by fuzz_smtpc: a header with no empty line got one added. */
+static void
+test_downgrade_header_only(void **state)
+{
+	static const char *const msgs[] = {
+		"Content-Type: multipart/mixed; boundary=\"b\"",
+		"Content-Type: multipart/mixed; boundary=\"b\"\n",
+		"Content-Type: message/rfc822\n",
+		"Subject: x",
+	};
+	struct buf	 out = BUF_INIT;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		buf_reset(&out);
+		assert_int_equal(smtpc_downgrade(msgs[i], strlen(msgs[i]),
+		    &out, 10), 0);
+		assert_int_equal(out.len, strlen(msgs[i]));
+		assert_memory_equal(out.s, msgs[i], out.len);
+	}
+	buf_free(&out);
+}
+
 static void
 test_downgrade_longline(void **state)
 {
@@ -357,6 +380,7 @@ main(void)
 		cmocka_unit_test(test_downgrade_multipart),
 		cmocka_unit_test(test_downgrade_nested),
 		cmocka_unit_test(test_downgrade_longline),
+		cmocka_unit_test(test_downgrade_header_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
