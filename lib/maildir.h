@@ -164,7 +164,7 @@ struct md_folder {
 	int		 synced;
 	int		 lockdepth;
 	size_t		 msgcap;
-	size_t		*hash;		/* base -> index into msgs */
+	struct uidhash	*hash;		/* base -> index into msgs */
 	size_t		 hashcap;
 	size_t		 hashused;
 	size_t		 gen;

@@ -23,7 +23,7 @@
 #include "mdeliver.h"
 #include "mdpriv.h"
 
-static int	 view_rebuild(struct md_folder *);
+static int	 view_rebuild(struct md_folder *, size_t);
 
 /* --- the session's view: base -> index ------------------------------- */
 
@@ -31,21 +31,26 @@ static void
 view_insert(struct md_folder *f, size_t idx)
 {
 	const struct md_msg	*m = &f->msgs[idx];
+	uint64_t		 h = uidlist_hash(m->name, m->baselen);
 	size_t			 i;
 
-	i = uidlist_hash(m->name, m->baselen) & (f->hashcap - 1);
-	while (f->hash[i] != 0)
+	i = h & (f->hashcap - 1);
+	while (f->hash[i].idx != 0)
 		i = (i + 1) & (f->hashcap - 1);
-	f->hash[i] = idx + 1;
+	f->hash[i].idx = (uint32_t)idx + 1;
+	f->hash[i].h = (uint32_t)(h >> 32);
 	f->hashused++;
 }
 
+/* The index again, with room for n messages. */
 static int
-view_rebuild(struct md_folder *f)
+view_rebuild(struct md_folder *f, size_t n)
 {
 	size_t	 cap = 64, i;
 
-	while (cap < (f->nmsgs + 1) * 2)
+	if (n < f->nmsgs)
+		n = f->nmsgs;
+	while (cap < (n + 1) * 2)
 		cap *= 2;
 	free(f->hash);
 	f->hashused = 0;
@@ -63,54 +68,69 @@ static struct md_msg *
 view_find(struct md_folder *f, const char *base, size_t baselen)
 {
 	struct md_msg	*m;
+	uint64_t	 h;
 	size_t		 i;
 
 	if (f->hashcap == 0)
 		return NULL;
-	i = uidlist_hash(base, baselen) & (f->hashcap - 1);
-	while (f->hash[i] != 0) {
-		m = &f->msgs[f->hash[i] - 1];
+	h = uidlist_hash(base, baselen);
+	for (i = h & (f->hashcap - 1); f->hash[i].idx != 0;
+	    i = (i + 1) & (f->hashcap - 1)) {
+		if (f->hash[i].h != (uint32_t)(h >> 32))
+			continue;
+		m = &f->msgs[f->hash[i].idx - 1];
 		if (!m->expunged && m->baselen == baselen &&
 		    memcmp(m->name, base, baselen) == 0)
 			return m;
-		i = (i + 1) & (f->hashcap - 1);
 	}
 	return NULL;
 }
 
+/* Room for n more messages, in the array and in the index. */
+static int
+view_reserve(struct md_folder *f, size_t n)
+{
+	struct md_msg	*nm;
+	size_t		 cap = f->msgcap ? f->msgcap : 64;
+
+	while (cap < f->nmsgs + n)
+		cap *= 2;
+	if (cap > f->msgcap) {
+		if ((nm = reallocarray(f->msgs, cap, sizeof(*nm))) == NULL)
+			return -1;
+		f->msgs = nm;
+		f->msgcap = cap;
+	}
+	if ((f->nmsgs + n + 1) * 2 > f->hashcap)
+		return view_rebuild(f, f->nmsgs + n);
+	return 0;
+}
+
 /* Append a message to the view (uid above every earlier one). */
 static struct md_msg *
-view_add(struct md_folder *f, uint32_t uid, const char *name, int in_new)
+view_add(struct md_folder *f, uint32_t uid, const char *name, int in_new,
+    const struct md_name *n)
 {
-	struct md_msg	*nm, *m;
-	struct md_name	 n;
+	struct md_msg	*m;
 	struct stat	 st;
 	char		 path[PATH_MAX];
 
-	if (md_name_parse(name, &n) == -1)
+	if (view_reserve(f, 1) == -1)
 		return NULL;
-	if (f->nmsgs == f->msgcap) {
-		nm = reallocarray(f->msgs, f->msgcap ? f->msgcap * 2 : 64,
-		    sizeof(*nm));
-		if (nm == NULL)
-			return NULL;
-		f->msgs = nm;
-		f->msgcap = f->msgcap ? f->msgcap * 2 : 64;
-	}
 	m = &f->msgs[f->nmsgs];
 	memset(m, 0, sizeof(*m));
 	if ((m->name = strdup(name)) == NULL)
 		return NULL;
 	m->uid = uid;
-	m->baselen = n.baselen;
-	m->flags = n.flags;
-	m->keywords = n.keywords;
-	m->size = n.size;
-	m->vsize = n.vsize;
+	m->baselen = n->baselen;
+	m->flags = n->flags;
+	m->keywords = n->keywords;
+	m->size = n->size;
+	m->vsize = n->vsize;
 	m->in_new = in_new ? 1 : 0;
 	m->seen = f->gen;
-	m->date = n.secs;
-	if (n.secs < 0 || md_settings.mtime_date) {
+	m->date = n->secs;
+	if (n->secs < 0 || md_settings.mtime_date) {
 		if (md_msg_path(f, m, path, sizeof(path)) == 0 &&
 		    stat(path, &st) == 0) {
 			m->date = st.st_mtime;
@@ -124,10 +144,7 @@ view_add(struct md_folder *f, uint32_t uid, const char *name, int in_new)
 		f->uidnext = uid + 1;
 	if (f->maxuid < uid)
 		f->maxuid = uid;
-	if (f->hashcap == 0 || (f->hashused + 1) * 2 > f->hashcap)
-		view_rebuild(f);
-	else
-		view_insert(f, f->nmsgs - 1);
+	view_insert(f, f->nmsgs - 1);
 	return m;
 }
 
@@ -325,23 +342,20 @@ struct found {
 	uint32_t	 uid;		/* 0: none yet */
 	const char	*name;
 	int		 in_new;
-	time_t		 secs;
-	long		 usec;
-	size_t		 baselen;
+	struct md_name	 nm;
 };
 
 static int
 cmp_found_base(const void *a, const void *b)
 {
 	const struct found	*x = a, *y = b;
-	size_t			 n = x->baselen < y->baselen ? x->baselen :
-				    y->baselen;
+	size_t			 xl = x->nm.baselen, yl = y->nm.baselen;
 	int			 c;
 
-	if ((c = memcmp(x->name, y->name, n)) != 0)
+	if ((c = memcmp(x->name, y->name, xl < yl ? xl : yl)) != 0)
 		return c;
-	if (x->baselen != y->baselen)
-		return x->baselen < y->baselen ? -1 : 1;
+	if (xl != yl)
+		return xl < yl ? -1 : 1;
 	return x->in_new - y->in_new;	/* cur/ first */
 }
 
@@ -350,10 +364,10 @@ cmp_found_time(const void *a, const void *b)
 {
 	const struct found	*x = a, *y = b;
 
-	if (x->secs != y->secs)
-		return x->secs < y->secs ? -1 : 1;
-	if (x->usec != y->usec)
-		return x->usec < y->usec ? -1 : 1;
+	if (x->nm.secs != y->nm.secs)
+		return x->nm.secs < y->nm.secs ? -1 : 1;
+	if (x->nm.usec != y->nm.usec)
+		return x->nm.usec < y->nm.usec ? -1 : 1;
 	return strcmp(x->name, y->name);
 }
 
@@ -458,7 +472,7 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 	struct md_msg		*m;
 	struct md_name		 nm;
 	struct uidrec		*rec;
-	size_t			 nfa = 0, cafa = 0, i, j, live;
+	size_t			 nfa = 0, cafa = 0, i, j, live, known;
 	int			 scanned_cur = 0, r, save;
 	const char		*name;
 
@@ -544,9 +558,7 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 		memset(&v, 0, sizeof(v));
 		v.name = name;
 		v.in_new = sc.e[i].in_new;
-		v.secs = nm.secs;
-		v.usec = nm.usec;
-		v.baselen = nm.baselen;
+		v.nm = nm;
 		if ((rec = uidlist_find(&f->ul, name, nm.baselen)) != NULL) {
 			if (rec->mark == f->gen)
 				continue;
@@ -569,31 +581,37 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 			goto fail;
 	}
 
-	/* files without a UID: one each (duplicates of a base dropped),
-	 * in order of arrival */
-	if (nfa > 0)
-		qsort(fa, nfa, sizeof(*fa), cmp_found_base);
-	for (i = j = 0; i < nfa; i++) {
-		if (j > 0 && fa[i].baselen == fa[j - 1].baselen &&
-		    memcmp(fa[i].name, fa[j - 1].name, fa[i].baselen) == 0)
+	/* those with a UID in the list first, in UID order; then the
+	 * files without one, each base once (cur/'s copy), in order of
+	 * arrival, which get the next UIDs */
+	for (i = j = 0; i < nfa; i++)
+		if (fa[i].uid != 0) {
+			v = fa[j];
+			fa[j++] = fa[i];
+			fa[i] = v;
+		}
+	known = j;
+	if (known > 0)
+		qsort(fa, known, sizeof(*fa), cmp_found_uid);
+	if (nfa > known)
+		qsort(fa + known, nfa - known, sizeof(*fa), cmp_found_base);
+	for (i = j = known; i < nfa; i++) {
+		if (j > known && fa[i].nm.baselen == fa[j - 1].nm.baselen &&
+		    memcmp(fa[i].name, fa[j - 1].name, fa[i].nm.baselen) == 0)
 			continue;
 		fa[j++] = fa[i];
 	}
 	nfa = j;
-	if (nfa > 0)
-		qsort(fa, nfa, sizeof(*fa), cmp_found_time);
+	if (nfa > known)
+		qsort(fa + known, nfa - known, sizeof(*fa), cmp_found_time);
 	if (f->ul.uidvalidity == 0)
 		uidlist_create(&f->ul);
-	for (i = 0; i < nfa; i++) {
-		if (fa[i].uid != 0)
-			continue;
+	for (i = known; i < nfa; i++) {
 		if ((rec = uidlist_add(&f->ul, fa[i].name, 0)) == NULL)
 			goto fail;
 		rec->mark = f->gen;
 		fa[i].uid = rec->uid;
 	}
-	if (nfa > 0)
-		qsort(fa, nfa, sizeof(*fa), cmp_found_uid);
 
 	/* what the view had and the folder no longer has */
 	live = 0;
@@ -617,8 +635,11 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 		m->expunged = 1;
 		ch->nexpunged++;
 	}
+	if (view_reserve(f, nfa) == -1)
+		goto fail;
 	for (i = 0; i < nfa; i++) {
-		if (view_add(f, fa[i].uid, fa[i].name, fa[i].in_new) == NULL)
+		if (view_add(f, fa[i].uid, fa[i].name, fa[i].in_new,
+		    &fa[i].nm) == NULL)
 			goto fail;
 		ch->nnew++;
 		live++;
@@ -675,7 +696,7 @@ md_compact(struct md_folder *f)
 	if (j == f->nmsgs)
 		return;
 	f->nmsgs = j;
-	view_rebuild(f);
+	view_rebuild(f, 0);
 }
 
 ssize_t
