@@ -17,6 +17,34 @@
 #include "io.h"
 #include "users.h"
 
+/* The hash that unknown users are checked against: one of the most
+ * used scheme, so that it costs what a known user's check costs. */
+static void
+choose_dummy(struct users *us)
+{
+	static const char	*kinds[] = { "yescrypt", "sha512-crypt",
+				    "bcrypt" };
+	size_t			 count[3] = { 0, 0, 0 }, i, k, best = 0;
+	const char		*kind;
+
+	for (i = 0; i < us->n; i++)
+		if ((kind = users_hash_kind(us->u[i].hash)) != NULL)
+			for (k = 0; k < 3; k++)
+				if (strcmp(kind, kinds[k]) == 0)
+					count[k]++;
+	for (k = 1; k < 3; k++)
+		if (count[k] > count[best])
+			best = k;
+	if (count[best] == 0)
+		return;
+	for (i = 0; i < us->n; i++)
+		if ((kind = users_hash_kind(us->u[i].hash)) != NULL &&
+		    strcmp(kind, kinds[best]) == 0) {
+			us->dummy = strdup(us->u[i].hash);
+			return;
+		}
+}
+
 void
 users_free(struct users *us)
 {
@@ -29,6 +57,7 @@ users_free(struct users *us)
 	}
 	free(us->u);
 	free(us->path);
+	free(us->dummy);
 	memset(us, 0, sizeof(*us));
 }
 
@@ -91,6 +120,7 @@ users_load(struct users *us, const char *path, char *err, size_t errlen)
 	free(dir);
 	buf_free(&md);
 	fclose(fp);
+	choose_dummy(us);
 	return 0;
 nomem:
 	snprintf(err, errlen, "out of memory");
@@ -135,11 +165,12 @@ users_check(const struct users *us, const char *address, const char *password)
 {
 	const struct user	*u = users_find(us, address);
 	struct crypt_data	*cd;
-	const char		*hash = u ? u->hash : dummy_hash;
+	const char		*dummy = us->dummy ? us->dummy : dummy_hash;
+	const char		*hash = u ? u->hash : dummy;
 
 	/* a hash of a scheme not accepted costs the dummy's time too */
 	if (u != NULL && users_hash_kind(u->hash) == NULL) {
-		hash = dummy_hash;
+		hash = dummy;
 		u = NULL;
 	}
 	char			*res;
