@@ -172,6 +172,16 @@ io_pending(const struct io *io)
 	return io->ilen - io->ipos;
 }
 
+int
+io_flush_idle(struct io *io)
+{
+	size_t	 n = io_pending(io);
+
+	if (n > 0 && memchr(io->ibuf + io->ipos, '\n', n) != NULL)
+		return 0;
+	return io_flush(io);
+}
+
 void
 io_discard_input(struct io *io)
 {

@@ -214,7 +214,7 @@ mdeliver_open(struct mdeliver *md, const char *dir, const char *host)
 {
 	struct timeval	 tv;
 	char		 base[MAILDIR_NAMEMAX];
-	int		 tries;
+	int		 tries, made = 0;
 
 	memset(md, 0, sizeof(*md));
 	md->fd = -1;
@@ -222,8 +222,6 @@ mdeliver_open(struct mdeliver *md, const char *dir, const char *host)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (maildir_make(dir) == -1)
-		return -1;
 	for (tries = 0; tries < MDELIVER_TRIES; tries++) {
 		gettimeofday(&tv, NULL);
 		md->secs = tv.tv_sec;
@@ -240,6 +238,13 @@ mdeliver_open(struct mdeliver *md, const char *dir, const char *host)
 		    0600);
 		if (md->fd != -1)
 			break;
+		/* the first delivery makes the Maildir */
+		if (errno == ENOENT && !made) {
+			if (maildir_make(dir) == -1)
+				return -1;
+			made = 1;
+			continue;
+		}
 		if (errno != EEXIST)
 			return -1;
 	}
@@ -283,7 +288,7 @@ mdeliver_commit(struct mdeliver *md)
 {
 	char	 host[MAILDIR_NAMEMAX], name[MAILDIR_NAMEMAX], path[PATH_MAX];
 	char	 newdir[PATH_MAX];
-	int	 dfd, saved, tries;
+	int	 dfd, saved, tries, made = 0;
 
 	if (md->fd == -1) {
 		errno = EBADF;
@@ -310,9 +315,27 @@ mdeliver_commit(struct mdeliver *md)
 		}
 		if (link(md->tmp, path) == 0)
 			break;
-		if (errno != EEXIST)
+		if (errno == EEXIST) {
+			md->n = ++deliveries;	/* never overwrite a message */
+			continue;
+		}
+		if (errno == ENOENT && !made) {
+			/* a Maildir with tmp/ but no new/ */
+			if (maildir_make(md->dir) == -1)
+				goto fail;
+			made = 1;
+			continue;
+		}
+		if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOSYS)
 			goto fail;
-		md->n = ++deliveries;	/* never overwrite a message */
+		/* no hard links on this file system: rename, the name unique */
+		if (access(path, F_OK) == 0) {
+			md->n = ++deliveries;
+			continue;
+		}
+		if (rename(md->tmp, path) == 0)
+			break;
+		goto fail;
 	}
 	if (tries == MDELIVER_TRIES)
 		goto fail;
