@@ -161,6 +161,8 @@ struct md_folder {
 	struct uidlist	 ul;
 	struct timespec	 newmt, curmt;	/* mtimes when last read */
 	int		 newdirty, curdirty;
+	int		 curclean;	/* cur/ as last read when locked */
+	int		 curown;	/* cur/ changed by us under the lock */
 	int		 synced;
 	int		 lockdepth;
 	size_t		 msgcap;
@@ -196,7 +198,11 @@ void	md_close(struct md_folder *);
 int	md_sync(struct md_folder *, int flags, struct md_changes *);
 /* Hold the folder's uidlist lock across several calls (a STORE or
  * EXPUNGE of many messages); the calls below take it for themselves
- * otherwise.  Nested calls count. */
+ * otherwise.  Nested calls count.  When this process changed cur/
+ * under the lock, the last md_unlock waits (a few milliseconds at most)
+ * until the clock has passed cur/'s new mtime, so that the next md_sync
+ * can trust it and need not read cur/ again; so wrap a loop of
+ * md_set_flags or md_expunge calls in one md_lock/md_unlock. */
 int	md_lock(struct md_folder *);
 void	md_unlock(struct md_folder *);
 /* Remove the expunged entries from msgs (when the client has been
@@ -227,7 +233,8 @@ int	md_set_flags(struct md_folder *, struct md_msg *, unsigned int flags,
 	    uint32_t kw);
 /* Move a message from new/ to cur/ with its flags (none: ":2,"). */
 int	md_to_cur(struct md_folder *, struct md_msg *);
-/* Remove a message file; the entry is marked expunged. */
+/* Remove a message file (under the lock); the entry is marked
+ * expunged. */
 int	md_expunge(struct md_folder *, struct md_msg *);
 
 /* Copy a message into dst with the given flags and keywords (letters of

@@ -24,6 +24,9 @@
 #include "mdpriv.h"
 
 static int	 view_rebuild(struct md_folder *, size_t);
+static int	 dir_stat(struct md_folder *, const char *, struct timespec *);
+static int	 ts_eq(const struct timespec *, const struct timespec *);
+static int	 ts_trusted(const struct timespec *, const struct timespec *);
 
 /* --- the session's view: base -> index ------------------------------- */
 
@@ -210,11 +213,54 @@ md_close(struct md_folder *f)
 int
 md_lock(struct md_folder *f)
 {
-	if (f->lockdepth == 0 && uidlist_lock(&f->ul, md_settings.lock_timeout,
+	struct timespec	 mt;
+
+	if (f->lockdepth > 0) {
+		f->lockdepth++;
+		return 0;
+	}
+	if (uidlist_lock(&f->ul, md_settings.lock_timeout,
 	    md_settings.lock_stale) == -1)
 		return -1;
-	f->lockdepth++;
+	f->lockdepth = 1;
+	/* is cur/ still as this session last read it? */
+	f->curown = 0;
+	f->curclean = f->synced && !f->curdirty &&
+	    dir_stat(f, "cur", &mt) == 0 && ts_eq(&mt, &f->curmt);
 	return 0;
+}
+
+/*
+ * cur/ was read or changed by this process under the lock, with no
+ * change by another before: wait (still locked) until the coarse clock
+ * is past cur/'s mtime, so that any later change by another process
+ * gets a later mtime, and take that mtime as read.  Only processes
+ * that ignore the lock can slip a change in unseen, as with Dovecot.
+ */
+static void
+cur_settle(struct md_folder *f)
+{
+	struct timespec	 now, mt, pause = { 0, 1000 * 1000 };
+	int		 tries;
+
+	if (!f->curclean) {
+		f->curdirty = 1;
+		return;
+	}
+	for (tries = 0; tries < 50; tries++) {
+		clock_gettime(CLOCK_REALTIME_COARSE, &now);
+		if (dir_stat(f, "cur", &mt) == -1)
+			break;
+		if (ts_trusted(&now, &mt)) {
+			f->curmt = mt;
+			f->curdirty = 0;
+			return;
+		}
+		if (mt.tv_nsec == 0)
+			break;		/* whole seconds: not worth a wait */
+		nanosleep(&pause, NULL);
+	}
+	f->curdirty = 1;
 }
 
 void
@@ -222,8 +268,12 @@ md_unlock(struct md_folder *f)
 {
 	if (f->lockdepth == 0)
 		return;
-	if (--f->lockdepth == 0)
-		uidlist_unlock(&f->ul);
+	if (--f->lockdepth > 0)
+		return;
+	if (f->curown)
+		cur_settle(f);
+	f->curown = 0;
+	uidlist_unlock(&f->ul);
 }
 
 /* Write the uidlist's changes; the lock stays held by the caller. */
@@ -457,7 +507,7 @@ claim_new(struct md_folder *f)
 		}
 		m->in_new = 0;
 		m->recent = 1;
-		f->curdirty = 1;
+		f->curown = 1;
 	}
 	return 0;
 }
@@ -524,7 +574,15 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 			goto fail;
 		scanned_cur = 1;
 		f->curmt = cmt;
-		f->curdirty = !ts_trusted(&now, &cmt);
+		/* unchanged while it was read: settled at the unlock */
+		if (dir_stat(f, "cur", &nmt) == 0 && ts_eq(&nmt, &cmt)) {
+			f->curclean = 1;
+			f->curown = 1;
+			f->curdirty = 0;
+		} else {
+			f->curclean = 0;
+			f->curdirty = 1;
+		}
 	}
 
 	/* cur/ entries win over new/ ones of the same base: walk cur/'s
@@ -876,6 +934,7 @@ rename_msg(struct md_folder *f, struct md_msg *m, unsigned int flags,
 		errno = ENOENT;
 		return -1;
 	}
+	f->curown = 1;
 	if ((dup = strdup(name)) == NULL)
 		return -1;
 	free(m->name);
@@ -921,22 +980,37 @@ int
 md_expunge(struct md_folder *f, struct md_msg *m)
 {
 	char	 path[PATH_MAX];
-	int	 tries;
+	int	 tries, r = 0, save = 0;
 
 	if (m->expunged)
 		return 0;
+	if (md_lock(f) == -1)
+		return -1;
 	for (tries = 0; tries < 3; tries++) {
-		if (md_msg_path(f, m, path, sizeof(path)) == -1)
-			return -1;
-		if (unlink(path) == 0)
+		if (md_msg_path(f, m, path, sizeof(path)) == -1) {
+			r = -1;
+			save = errno;
 			break;
-		if (errno != ENOENT)
-			return -1;
-		if (relocate(f, m) == -1)
-			break;		/* gone already */
+		}
+		if (unlink(path) == 0) {
+			if (!m->in_new)
+				f->curown = 1;
+			m->expunged = 1;
+			break;
+		}
+		if (errno != ENOENT) {
+			r = -1;
+			save = errno;
+			break;
+		}
+		if (relocate(f, m) == -1) {
+			m->expunged = 1;	/* gone already */
+			break;
+		}
 	}
-	m->expunged = 1;
-	return 0;
+	md_unlock(f);
+	errno = save;
+	return r;
 }
 
 /* Give a file just placed in dst/cur/ its UID (dst locked). */
@@ -944,6 +1018,8 @@ static int
 assign_uid(struct md_folder *dst, const char *name, uint32_t *uid)
 {
 	struct uidrec	*rec;
+
+	dst->curown = 1;
 
 	if (uidlist_refresh(&dst->ul) == -1) {
 		if (errno != EINVAL)

@@ -516,6 +516,62 @@ test_a_delivery_reads_new_but_not_cur(void **state)
 	md_close(a);
 }
 
+/* Put a file into cur/ and cur/'s mtime back: only a read of cur/ can
+ * find it. */
+static void
+slip_into_cur(const char *dir, const char *name)
+{
+	char		 p[PATH_MAX];
+	struct stat	 st;
+	struct timespec	 ts[2];
+
+	snprintf(p, sizeof(p), "%s/cur", dir);
+	assert_int_equal(stat(p, &st), 0);
+	put(dir, "cur", name, "x");
+	ts[0] = st.st_atim;
+	ts[1] = st.st_mtim;
+	assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+}
+
+static void
+test_own_changes_of_cur_cost_no_read_of_it(void **state)
+{
+	struct fixture		*f = *state;
+	struct md_folder	*a;
+	struct md_changes	 ch;
+
+	put(f->dir, "cur", "100.M1P1Q1.h,S=1,W=1:2,", "x");
+	assert_non_null(a = md_open(f->dir, "INBOX"));
+	/* a fresh cur/ (changed this very moment) is read and settled */
+	assert_int_equal(md_sync(a, 0, &ch), 0);
+	assert_int_equal(ch.nnew, 1);
+
+	/* a delivery, claimed: moved into cur/ by this session */
+	slip_into_cur(f->dir, "101.M1P1Q1.h,S=1,W=1:2,");
+	put(f->dir, "new", "102.M1P1Q1.h,S=1,W=1", "x");
+	assert_int_equal(md_sync(a, MD_SYNC_CLAIM_NEW, &ch), 0);
+	assert_int_equal(ch.nnew, 1);
+	assert_true(by_uid(a, 2)->recent);
+	assert_false(by_uid(a, 2)->in_new);
+	/* a flag change and an expunge of its own */
+	assert_int_equal(md_lock(a), 0);
+	assert_int_equal(md_set_flags(a, by_uid(a, 1), MD_F_SEEN, 0), 0);
+	assert_int_equal(md_expunge(a, by_uid(a, 2)), 0);
+	md_unlock(a);
+	assert_int_equal(md_sync(a, 0, &ch), 0);
+	assert_int_equal(ch.nnew + ch.nexpunged + ch.nflags, 0);
+	assert_int_equal(md_count(a, NULL), 1);
+
+	/* another process's change of cur/: read, the slipped file found */
+	ren(f->dir, "cur/100.M1P1Q1.h,S=1,W=1:2,S",
+	    "cur/100.M1P1Q1.h,S=1,W=1:2,RS");
+	assert_int_equal(md_sync(a, 0, &ch), 0);
+	assert_int_equal(ch.nflags, 1);
+	assert_int_equal(ch.nnew, 1);
+	assert_string_equal(by_uid(a, 3)->name, "101.M1P1Q1.h,S=1,W=1:2,");
+	md_close(a);
+}
+
 static void
 test_a_dovecot_maildir_keeps_its_uids(void **state)
 {
@@ -1159,6 +1215,7 @@ main(void)
 		T(test_sync_gives_uids_in_arrival_order_and_keeps_them),
 		T(test_changes_by_other_processes_are_seen),
 		T(test_a_delivery_reads_new_but_not_cur),
+		T(test_own_changes_of_cur_cost_no_read_of_it),
 		T(test_a_dovecot_maildir_keeps_its_uids),
 		T(test_flags_are_stored_in_the_name),
 		T(test_claiming_new_messages_marks_them_recent_once),
