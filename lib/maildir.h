@@ -26,12 +26,15 @@
  *
  * Consistency with other processes (posta-local delivering, other
  * sessions, Dovecot): md_sync() looks at new/ and cur/ only when their
- * mtime changed since it last looked (a directory changed within the last
- * second counts as changed once more, since mtimes are coarse), reads
- * the uidlist only when it was replaced or grew, and gives UIDs to new
- * files under the uidlist lock, with new/ (and cur/ when it changed)
- * read under that lock, so UIDs only ever grow in every session's view.
- * A delivery costs a read of new/, never of cur/.
+ * mtime changed since it last looked (an mtime read before the clock
+ * moved past it counts as changed once more, since mtimes are coarse),
+ * reads the uidlist only when it was replaced or grew, and gives UIDs
+ * to new files under the uidlist lock, with new/ (and cur/ when it
+ * changed) read under that lock, so UIDs only ever grow in every
+ * session's view.  Every rename in cur/ is made under that lock too,
+ * as Dovecot does, so that no readdir(3) misses a file being renamed.
+ * A delivery costs a read of new/, never of cur/, even when the session
+ * then moves it to cur/ (see md_lock).
  *
  * Errors: functions return -1 (or NULL) with errno set; EAGAIN means a
  * lock stayed busy (try later: 4xx, -ERR, NO [INUSE]), ENOENT a folder
