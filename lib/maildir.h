@@ -166,6 +166,7 @@ struct md_folder {
 	int		 newdirty, curdirty;
 	int		 curclean;	/* cur/ as last read when locked */
 	int		 curown;	/* cur/ changed by us under the lock */
+	int		 settle;	/* the lock waits for cur/ to settle */
 	int		 synced;
 	int		 lockdepth;
 	size_t		 msgcap;
@@ -202,10 +203,12 @@ int	md_sync(struct md_folder *, int flags, struct md_changes *);
 /* Hold the folder's uidlist lock across several calls (a STORE or
  * EXPUNGE of many messages); the calls below take it for themselves
  * otherwise.  Nested calls count.  When this process changed cur/
- * under the lock, the last md_unlock waits (a few milliseconds at most)
- * until the clock has passed cur/'s new mtime, so that the next md_sync
- * can trust it and need not read cur/ again; so wrap a loop of
- * md_set_flags or md_expunge calls in one md_lock/md_unlock. */
+ * under md_lock (or md_sync moved files there), the last md_unlock
+ * waits (a clock tick, a few milliseconds) until the clock has passed
+ * cur/'s new mtime, so that the next md_sync can trust it and need not
+ * read cur/ again.  A single md_set_flags or md_expunge outside md_lock
+ * does not wait, and leaves cur/ to be read at the next md_sync: wrap
+ * a loop of them in one md_lock/md_unlock. */
 int	md_lock(struct md_folder *);
 void	md_unlock(struct md_folder *);
 /* Remove the expunged entries from msgs (when the client has been

@@ -210,8 +210,12 @@ md_close(struct md_folder *f)
 	free(f);
 }
 
-int
-md_lock(struct md_folder *f)
+/* Take the lock (nested: counted).  settle: when this is the outermost
+ * lock and cur/ is changed under it, md_unlock waits for the clock (see
+ * cur_settle); single calls do not wait, and leave cur/ to be read at
+ * the next md_sync instead. */
+static int
+lock_folder(struct md_folder *f, int settle)
 {
 	struct timespec	 mt;
 
@@ -223,6 +227,7 @@ md_lock(struct md_folder *f)
 	    md_settings.lock_stale) == -1)
 		return -1;
 	f->lockdepth = 1;
+	f->settle = settle;
 	/* is cur/ still as this session last read it? */
 	f->curown = 0;
 	f->curclean = f->synced && !f->curdirty &&
@@ -263,6 +268,12 @@ cur_settle(struct md_folder *f)
 	f->curdirty = 1;
 }
 
+int
+md_lock(struct md_folder *f)
+{
+	return lock_folder(f, 1);
+}
+
 void
 md_unlock(struct md_folder *f)
 {
@@ -270,8 +281,12 @@ md_unlock(struct md_folder *f)
 		return;
 	if (--f->lockdepth > 0)
 		return;
-	if (f->curown)
-		cur_settle(f);
+	if (f->curown) {
+		if (f->settle)
+			cur_settle(f);
+		else
+			f->curdirty = 1;
+	}
 	f->curown = 0;
 	uidlist_unlock(&f->ul);
 }
@@ -540,7 +555,7 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 			return 0;
 	}
 
-	if (md_lock(f) == -1)
+	if (lock_folder(f, 1) == -1)
 		return -1;
 	r = uidlist_refresh(&f->ul);
 	if (r == -1 && errno == EINVAL)
@@ -959,7 +974,7 @@ md_set_flags(struct md_folder *f, struct md_msg *m, unsigned int flags,
 	if (!m->in_new && m->flags == flags && m->keywords == kw &&
 	    m->name[m->baselen] == ':')
 		return 0;
-	if (md_lock(f) == -1)
+	if (lock_folder(f, 0) == -1)
 		return -1;
 	r = rename_msg(f, m, flags, kw);
 	save = errno;
@@ -984,7 +999,7 @@ md_expunge(struct md_folder *f, struct md_msg *m)
 
 	if (m->expunged)
 		return 0;
-	if (md_lock(f) == -1)
+	if (lock_folder(f, 0) == -1)
 		return -1;
 	for (tries = 0; tries < 3; tries++) {
 		if (md_msg_path(f, m, path, sizeof(path)) == -1) {
@@ -1071,7 +1086,7 @@ md_copy(struct md_folder *src, struct md_msg *m, struct md_folder *dst,
 	    (size_t)snprintf(tmp, sizeof(tmp), "%s/tmp/%s", dst->path, base) >=
 	    sizeof(tmp))
 		return -1;
-	if (md_lock(dst) == -1)
+	if (lock_folder(dst, 0) == -1)
 		return -1;
 	for (tries = 0; tries < 3 && !linked; tries++) {
 		if (md_msg_path(src, m, from, sizeof(from)) == -1)
@@ -1202,7 +1217,7 @@ md_append_commit(struct md_append *a, unsigned int flags, uint32_t kw,
 	    (size_t)snprintf(to, sizeof(to), "%s/cur/%s", dst->path, name) >=
 	    sizeof(to))
 		goto out;
-	if (md_lock(dst) == -1)
+	if (lock_folder(dst, 0) == -1)
 		goto out;
 	if (rename(a->tmp, to) == -1) {
 		save = errno;
@@ -1244,7 +1259,7 @@ md_keyword_index(struct md_folder *f, const char *name, int create)
 		errno = EINVAL;
 		return -1;
 	}
-	if (md_lock(f) == -1)
+	if (lock_folder(f, 0) == -1)
 		return -1;
 	/* read again under the lock: another process may have added it */
 	if (keywords_load(&f->kw, f->path) == -1)
