@@ -1033,8 +1033,12 @@ static int
 assign_uid(struct md_folder *dst, const char *name, uint32_t *uid)
 {
 	struct uidrec	*rec;
+	char		 cur[PATH_MAX];
 
 	dst->curown = 1;
+	/* the new name in cur/ durable before it has a UID */
+	if (subdir(dst, "cur", cur, sizeof(cur)) == -1 || fsync_dir(cur) == -1)
+		return -1;
 
 	if (uidlist_refresh(&dst->ul) == -1) {
 		if (errno != EINVAL)

@@ -657,6 +657,7 @@ rewrite(struct uidlist *ul)
 		unlink(tmp);
 		goto out;
 	}
+	fsync_dir(ul->dir);
 	/* keep the new file open as the one read */
 	if (ul->fd != -1)
 		close(ul->fd);

@@ -324,7 +324,7 @@ users_edit(const char *path, enum edit_op op, const char *address,
 	struct buf	 out = BUF_INIT;
 	struct stat	 st;
 	FILE		*fp;
-	int		 lockfd, fd = -1, found = 0, r = -1, save, dfd;
+	int		 lockfd, fd = -1, found = 0, r = -1, save;
 	mode_t		 mode = 0600;
 	int		 have_st = 0;
 
@@ -404,22 +404,15 @@ users_edit(const char *path, enum edit_op op, const char *address,
 	}
 	tmp[0] = '\0';
 	/* the rename itself made durable */
-	if ((c = strrchr(path, '/')) != NULL) {
-		char	 dir[PATH_MAX];
-
-		if ((size_t)(c - path) < sizeof(dir)) {
-			memcpy(dir, path, (size_t)(c - path));
-			dir[c - path] = '\0';
-			if (dir[0] == '\0')
-				strlcpy(dir, "/", sizeof(dir));
-			if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) != -1) {
-				fsync(dfd);
-				close(dfd);
-			}
-		}
-	} else if ((dfd = open(".", O_RDONLY | O_DIRECTORY)) != -1) {
-		fsync(dfd);
-		close(dfd);
+	if ((c = strrchr(path, '/')) == NULL)
+		fsync_dir(".");
+	else if (c == path)
+		fsync_dir("/");
+	else if ((size_t)(c - path) < sizeof(tmp)) {
+		memcpy(tmp, path, (size_t)(c - path));
+		tmp[c - path] = '\0';
+		fsync_dir(tmp);
+		tmp[0] = '\0';
 	}
 	r = 0;
 out:
