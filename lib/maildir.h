@@ -126,8 +126,11 @@ int	md_folder_delete(const char *maildir, const char *name);
 int	md_folder_rename(const char *maildir, const char *oldname,
 	    const char *newname);
 
-/* Subscriptions: the `subscriptions' file in the Maildir, one folder
- * name a line, as Dovecot reads and writes it. */
+/* Subscriptions: the `subscriptions' file in the Maildir, in Dovecot's
+ * version 2 form (a "V\t2" line and an empty one, then a name a line
+ * with TAB for the hierarchy separator); version 1 files (a name a
+ * line) are read too.  Changed under `subscriptions.lock' (created
+ * exclusively, written, renamed over the file). */
 int	md_subscriptions(const char *maildir, struct md_list *);
 int	md_subscribe(const char *maildir, const char *name, int on);
 
@@ -264,7 +267,8 @@ void	md_append_abort(struct md_append *);
 
 /* Keywords of a folder: the letter index (0..25) of a name, made and
  * saved when create and absent; -1 with ENOENT (absent) or ENOSPC (all
- * 26 used).  md_keyword_name: NULL when the index is unused. */
+ * 26 used).  md_keyword_name: NULL when the index is unused (the table
+ * is read by md_sync and md_keyword_index). */
 int	md_keyword_index(struct md_folder *, const char *name, int create);
 const char *md_keyword_name(const struct md_folder *, int index);
 /* Translate keyword bits of src's table into dst's, making names in dst
