@@ -649,6 +649,12 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 			if (uidlist_set_name(&f->ul, rec, name) == -1)
 				goto fail;
 			v.uid = rec->uid;
+			/* sizes Dovecot keeps in the list when the name
+			 * has none */
+			if (v.nm.vsize < 0)
+				v.nm.vsize = uidlist_ext_num(rec, 'W');
+			if (v.nm.size < 0)
+				v.nm.size = uidlist_ext_num(rec, 'S');
 		}
 		if (found_add(&fa, &nfa, &cafa, &v) == -1)
 			goto fail;

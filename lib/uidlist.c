@@ -24,6 +24,28 @@ static int	 rec_append(struct uidlist *, uint32_t, const char *, size_t,
 static void	 hash_rebuild(struct uidlist *);
 static void	 compact(struct uidlist *);
 
+long long
+uidlist_ext_num(const struct uidrec *r, char key)
+{
+	const char	*p;
+	long long	 v;
+
+	for (p = r->ext; p != NULL && *p != '\0'; p = strchr(p, ' ')) {
+		while (*p == ' ')
+			p++;
+		if (*p != key || p[1] < '0' || p[1] > '9')
+			continue;
+		for (v = 0, p++; *p >= '0' && *p <= '9'; p++) {
+			if (v > (LLONG_MAX - 9) / 10)
+				return -1;
+			v = v * 10 + (*p - '0');
+		}
+		if (*p == '\0' || *p == ' ')
+			return v;
+	}
+	return -1;
+}
+
 size_t
 uidlist_baselen(const char *name)
 {

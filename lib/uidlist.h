@@ -132,6 +132,9 @@ struct uidrec	*uidlist_find(struct uidlist *, const char *base,
 struct uidrec	*uidlist_find_uid(struct uidlist *, uint32_t uid);
 /* The hash of a base (FNV-1a), for lib/maildir's index too. */
 uint64_t	 uidlist_hash(const char *, size_t);
+/* The number of a record's extension field (Dovecot's W<vsize>,
+ * S<size>), -1 when it has none. */
+long long	 uidlist_ext_num(const struct uidrec *, char key);
 /* Length of a file name's base: up to the first ':'. */
 size_t		 uidlist_baselen(const char *name);
 

@@ -594,20 +594,27 @@ test_a_dovecot_maildir_keeps_its_uids(void **state)
 	    NULL);
 	put(f->dir, "cur", "1276533073.M242911P3632.kurkku:2,F", "a\nb\n");
 	put(f->dir, "new", "1276540000.M1P1.kurkku,S=2,W=3", "x\n");
+	put(f->dir, "new", "1276540001.M1P1.kurkku", "a\nb\r\n");
 	assert_non_null(a = md_open(f->dir, "INBOX"));
 	assert_int_equal(md_sync(a, 0, &ch), 0);
 	assert_int_equal(a->uidvalidity, 1275660208);
-	assert_int_equal(a->nmsgs, 3);
+	assert_int_equal(a->nmsgs, 4);
 	assert_int_equal(a->msgs[0].uid, 25006);
 	assert_int_equal(a->msgs[0].flags, MD_F_REPLIED | MD_F_SEEN);
 	assert_int_equal(a->msgs[0].vsize, 1394);
 	assert_int_equal(a->msgs[1].uid, 25017);
-	/* no W= in the name: counted from the file, only when asked */
-	assert_int_equal(a->msgs[1].vsize, -1);
-	assert_int_equal(md_msg_vsize(a, &a->msgs[1]), 6);
+	/* no W= in the name: the list's W field, as Dovecot keeps it */
+	assert_int_equal(a->msgs[1].vsize, 2481);
+	/* no S= anywhere: a stat, only when asked */
+	assert_int_equal(a->msgs[1].size, -1);
 	assert_int_equal(md_msg_size(a, &a->msgs[1]), 4);
 	assert_int_equal(a->msgs[2].uid, 25022);
-	assert_int_equal(a->uidnext, 25023);
+	/* no sizes at all: counted from the file, only when asked */
+	assert_int_equal(a->msgs[3].uid, 25023);
+	assert_int_equal(a->msgs[3].vsize, -1);
+	assert_int_equal(md_msg_vsize(a, &a->msgs[3]), 6);
+	assert_int_equal(a->msgs[3].size, 5);
+	assert_int_equal(a->uidnext, 25024);
 	md_close(a);
 	assert_non_null(strstr(slurp(f->dir, "dovecot-uidlist"),
 	    "25022 :1276540000.M1P1.kurkku,S=2,W=3\n"));
