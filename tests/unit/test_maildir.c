@@ -825,6 +825,53 @@ test_copy_links_with_a_new_uid(void **state)
 }
 
 static void
+test_copy_to_another_file_system_copies(void **state)
+{
+	struct fixture		*f = *state;
+	struct md_folder	*in, *other;
+	char			 dir[64], p[PATH_MAX], cmd[128], text[16];
+	struct stat		 a, b;
+	uint32_t		 uid = 0;
+	int			 fd;
+
+	/* the fixture is on /dev/shm when it can be: /tmp is another file
+	 * system then, where no link reaches */
+	strlcpy(dir, "/tmp/test_maildir_other.XXXXXX", sizeof(dir));
+	assert_non_null(mkdtemp(dir));
+	mk(dir, "cur");
+	mk(dir, "new");
+	mk(dir, "tmp");
+	put(f->dir, "new", "1400000000.M1P1Q1.h,S=4,W=5", "abc\n");
+	assert_non_null(in = md_open(f->dir, "INBOX"));
+	assert_non_null(other = md_open(dir, "INBOX"));
+	assert_int_equal(md_sync(in, 0, NULL), 0);
+	assert_int_equal(md_copy(in, &in->msgs[0], other, MD_F_FLAGGED, 0,
+	    &uid), 0);
+	assert_int_equal(uid, 1);
+	assert_int_equal(md_sync(other, 0, NULL), 0);
+	assert_int_equal(other->nmsgs, 1);
+	assert_int_equal(other->msgs[0].flags, MD_F_FLAGGED);
+	assert_int_equal(other->msgs[0].date, 1400000000);
+	md_msg_path(in, &in->msgs[0], p, sizeof(p));
+	assert_int_equal(stat(p, &a), 0);
+	md_msg_path(other, &other->msgs[0], p, sizeof(p));
+	assert_int_equal(stat(p, &b), 0);
+	if (a.st_dev != b.st_dev)
+		assert_int_equal(b.st_mtime, 1400000000);
+	assert_true((fd = md_msg_open(other, &other->msgs[0])) >= 0);
+	assert_int_equal(read(fd, text, sizeof(text)), 4);
+	close(fd);
+	assert_memory_equal(text, "abc\n", 4);
+	/* nothing left behind in tmp/ */
+	snprintf(p, sizeof(p), "%s/tmp", dir);
+	assert_int_equal(rmdir(p), 0);
+	md_close(in);
+	md_close(other);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
 test_keywords_map_to_letters(void **state)
 {
 	struct fixture		*f = *state;
@@ -1230,6 +1277,7 @@ main(void)
 		T(test_a_lost_list_gives_a_new_uidvalidity),
 		T(test_append_stores_flags_date_and_sizes),
 		T(test_copy_links_with_a_new_uid),
+		T(test_copy_to_another_file_system_copies),
 		T(test_keywords_map_to_letters),
 		T(test_one_pop3_session_at_a_time),
 		T(test_concurrent_sessions_get_distinct_uids),
