@@ -169,3 +169,155 @@ PY
 	[ "$status" -eq 64 ]
 	assert_output --partial 'usage: posta-imapd [-sv] [-C file]'
 }
+
+@test "mbsync syncs a mailbox both ways, and a second run changes nothing" {
+	mkdir -p "$(imap_maildir alice)/.Work/cur" "$(imap_maildir alice)/.Work/new" \
+		"$(imap_maildir alice)/.Work/tmp"
+	imap_deliver alice INBOX one
+	imap_deliver alice INBOX two
+	imap_deliver alice Work three
+	serve posta-imapd
+	local near=$BATS_TEST_TMPDIR/near
+	mkdir -p "$near"
+	cat >"$BATS_TEST_TMPDIR/mbsyncrc" <<EOT
+IMAPAccount posta
+Host 127.0.0.1
+Port $PORT
+User alice@example.test
+Pass posta
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore far
+Account posta
+
+MaildirStore near
+Path $near/
+Inbox $near/INBOX
+SubFolders Verbatim
+
+Channel sync
+Far :far:
+Near :near:
+Patterns INBOX Work
+Create Both
+Expunge Both
+SyncState *
+EOT
+	run mbsync -q -c "$BATS_TEST_TMPDIR/mbsyncrc" -a
+	assert_success
+	run maildir_state "$near/INBOX"
+	assert_output $'one \ntwo '
+	run maildir_state "$near/Work"
+	assert_output 'three '
+	# near: a new message and a read one; far: a flag and a delivery
+	f=$(grep -l 'Subject: one' "$near"/INBOX/*/* | head -n 1)
+	mv "$f" "$near/INBOX/cur/$(basename "${f%%:2,*}"):2,S"
+	printf 'From: alice@example.test\nSubject: written near\n\nnear\n' \
+		>"$near/INBOX/new/1700000000.near.test"
+	/usr/bin/python3 - "$PORT" <<'PY'
+import imaplib, sys
+m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+m.login("alice@example.test", "posta")
+m.select("INBOX")
+typ, data = m.search(None, "SUBJECT", "two")
+m.store(data[0].decode(), "+FLAGS", r"(\Flagged)")
+m.logout()
+PY
+	imap_deliver alice INBOX four
+	run mbsync -q -c "$BATS_TEST_TMPDIR/mbsyncrc" -a
+	assert_success
+	run maildir_state "$(imap_maildir alice)"
+	assert_output $'four \none S\ntwo F\nwritten near '
+	run maildir_state "$near/INBOX"
+	assert_output $'four \none S\ntwo F\nwritten near '
+	# nothing changed: nothing moves on either side
+	far_before=$(ls -R "$(imap_maildir alice)" | grep -v '^dovecot')
+	near_before=$(ls -R "$near" | grep -v mbsyncstate)
+	uidlist=$(cat "$(imap_maildir alice)/dovecot-uidlist")
+	run mbsync -c "$BATS_TEST_TMPDIR/mbsyncrc" -a
+	assert_success
+	[ "$(ls -R "$(imap_maildir alice)" | grep -v '^dovecot')" = "$far_before" ]
+	[ "$(ls -R "$near" | grep -v mbsyncstate)" = "$near_before" ]
+	[ "$(cat "$(imap_maildir alice)/dovecot-uidlist")" = "$uidlist" ]
+}
+
+@test "mutt reads, pipes and deletes a message in batch mode" {
+	imap_deliver alice INBOX "for mutt"
+	imap_deliver alice INBOX "second"
+	serve posta-imapd
+	cat >"$BATS_TEST_TMPDIR/muttrc" <<EOT
+set folder="imap://alice%40example.test:posta@127.0.0.1:$PORT/"
+set spoolfile="+INBOX"
+set ssl_starttls=no
+set ssl_force_tls=no
+set header_cache=""
+set message_cachedir=""
+set sort=date-received
+set wait_key=no
+set delete=yes
+set mail_check=0
+set timeout=1
+EOT
+	local out=$BATS_TEST_TMPDIR/mutt.out
+	TERM=vt100 run timeout 30 script -qec "mutt -n -F $BATS_TEST_TMPDIR/muttrc -e 'push \"<pipe-message>cat >$out<enter><delete-message><sync-mailbox><quit>\"'" /dev/null
+	assert_success
+	run cat "$out"
+	assert_output --partial 'Subject: for mutt'
+	assert_output --partial 'body of for mutt'
+	# the other message stays, with mutt's "Old" keyword as letter a
+	run maildir_state "$(imap_maildir alice)"
+	assert_output 'second a'
+	grep -qx '0 Old' "$(imap_maildir alice)/dovecot-keywords"
+}
+
+@test "SELECT, STATUS and UID FETCH 1:* of a 5000-message folder answer from the file names" {
+	# empty files whose names claim sizes, dates and flags: what the
+	# server says can only come from the names
+	/usr/bin/python3 - "$(imap_maildir alice)/.Big" <<'PY'
+import os, sys
+d = sys.argv[1]
+for s in ("cur", "new", "tmp"):
+    os.makedirs(os.path.join(d, s))
+open(os.path.join(d, "maildirfolder"), "w").close()
+for i in range(5000):
+    open(os.path.join(d, "cur", "%d.M%dP1Q%d.test,S=%d,W=%d:2,%s" % (
+        1700000000 + i, i, i, 100 + i, 110 + i, "FS" if i % 3 == 0 else "")), "w").close()
+PY
+	serve posta-imapd
+	run /usr/bin/python3 - "$PORT" <<'PY'
+import re, socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 60)
+f = s.makefile("rb")
+f.readline()
+def cmd(tag, c):
+    s.sendall(tag + b" " + c + b"\r\n")
+    out = []
+    while True:
+        l = f.readline()
+        if l.startswith(tag + b" "):
+            assert l.startswith(tag + b" OK"), l
+            return out
+        out.append(l)
+cmd(b"a", b"LOGIN alice@example.test posta")
+st = cmd(b"b", b"STATUS Big (MESSAGES UNSEEN UIDNEXT)")
+assert st == [b'* STATUS "Big" (MESSAGES 5000 UIDNEXT 5001 UNSEEN 3333)\r\n'], st
+sel = cmd(b"c", b"SELECT Big")
+assert b"* 5000 EXISTS\r\n" in sel, sel
+lines = cmd(b"d", b"UID FETCH 1:* (UID FLAGS RFC822.SIZE INTERNALDATE)")
+assert len(lines) == 5000
+for i, l in enumerate(lines):
+    m = re.match(rb"\* (\d+) FETCH \(UID (\d+) FLAGS \(([^)]*)\) RFC822.SIZE (\d+) INTERNALDATE \"([^\"]+)\"\)", l)
+    assert m, l
+    assert int(m.group(1)) == i + 1 and int(m.group(2)) == i + 1, l
+    assert int(m.group(4)) == 110 + i, l
+    want = time.strftime("%d-%b-%Y %H:%M:%S +0000", time.gmtime(1700000000 + i))
+    assert m.group(5).decode() == want, (l, want)
+    assert (m.group(3) == b"\\Flagged \\Seen") == (i % 3 == 0), l
+body = cmd(b"e", b"FETCH 1 (BODY.PEEK[])")
+assert body == [b"* 1 FETCH (BODY[] {0}\r\n", b")\r\n"], body
+print("ok")
+PY
+	assert_success
+	assert_output 'ok'
+}

@@ -39,6 +39,8 @@ python3-aiosmtpd
 mpack
 maildrop
 time
+isync
+mutt
 "
 
 case $what in

@@ -11,3 +11,33 @@ scenario() {
 imap_maildir() {
 	echo "$INST/mail/$1"
 }
+
+# A message into USER's folder (default INBOX) new/, named as posta-local
+# names it: imap_deliver USER FOLDER SUBJECT
+imap_deliver() {
+	/usr/bin/python3 - "$(imap_maildir "$1")" "$2" "$3" <<'PY'
+import os, sys, time
+d = sys.argv[1] if sys.argv[2] in ("", "INBOX") else os.path.join(sys.argv[1], "." + sys.argv[2])
+data = ("From: bob@example.test\nTo: alice@example.test\nSubject: %s\n"
+        "Date: Tue, 5 Mar 2024 10:11:12 +0100\n\nbody of %s\n" % (sys.argv[3], sys.argv[3])).encode()
+now = time.time()
+b = "%d.M%dP%dQ1.test,S=%d,W=%d" % (now, (now % 1) * 1e6, os.getpid(), len(data), len(data) + data.count(b"\n"))
+open(os.path.join(d, "tmp", b), "wb").write(data)
+os.rename(os.path.join(d, "tmp", b), os.path.join(d, "new", b))
+PY
+}
+
+# Messages and flags of a Maildir folder, one "subject flags" line each.
+maildir_state() {
+	/usr/bin/python3 - "$1" <<'PY'
+import os, sys
+out = []
+for sub in ("new", "cur"):
+    p = os.path.join(sys.argv[1], sub)
+    for n in os.listdir(p):
+        subj = [l for l in open(os.path.join(p, n), errors="replace") if l.startswith("Subject:")]
+        flags = n.split(":2,")[1] if ":2," in n else ""
+        out.append("%s %s" % (subj[0].split(":", 1)[1].strip() if subj else "?", flags))
+print("\n".join(sorted(out)))
+PY
+}
