@@ -6,18 +6,14 @@ load 'helpers/imapd'
 
 PATH=/usr/bin:$PATH
 
+# One instance for the whole file (certificate, users, Maildirs), copied
+# for each test: make_instance keeps what it finds.
 setup_file() {
-	openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
-		-subj "/CN=mail.example.test" \
-		-addext "subjectAltName=DNS:mail.example.test,DNS:localhost,IP:127.0.0.1" \
-		-keyout "$BATS_FILE_TMPDIR/tls.key" -out "$BATS_FILE_TMPDIR/tls.crt" \
-		>/dev/null 2>&1
+	"$TOP/etc/posta-instance.sh" "$BATS_FILE_TMPDIR/inst" "$TOP/bin" >/dev/null
 }
 
 setup() {
-	mkdir -p "$BATS_TEST_TMPDIR/inst"
-	cp "$BATS_FILE_TMPDIR/tls.key" "$BATS_FILE_TMPDIR/tls.crt" \
-		"$BATS_TEST_TMPDIR/inst/"
+	cp -a "$BATS_FILE_TMPDIR/inst" "$BATS_TEST_TMPDIR/inst"
 	make_instance
 }
 
@@ -33,6 +29,7 @@ teardown() {
 }
 
 @test "LOGIN, AUTHENTICATE PLAIN with and without SASL-IR, literals, refusals" {
+	conf_add "imapd_auth_delay_max = 0"
 	serve posta-imapd
 	run scenario login
 	assert_success
