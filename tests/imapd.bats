@@ -318,3 +318,19 @@ PY
 	assert_success
 	assert_output 'ok'
 }
+
+@test "etc/xinetd.d/posta-imapd serves IMAP over implicit TLS under xinetd" {
+	command -v xinetd || skip "xinetd is not installed"
+	PORT=$(free_port)
+	conf=$BATS_TEST_TMPDIR/xinetd.conf
+	sed -n '/^service imaps$/,/^}/p' "$TOP/etc/xinetd.d/posta-imapd" |
+		sed -e "s|^service imaps|service posta-test|" \
+		    -e "s|/usr/local/sbin/posta-imapd|$BIN/posta-imapd|" \
+		    -e "s|= -s|= -C $POSTA_CONF -s|" \
+		    -e "s|^{|{\n\ttype = UNLISTED\n\tport = $PORT\n\tbind = 127.0.0.1|" >"$conf"
+	spawn xinetd -dontfork -f "$conf" -pidfile "$BATS_TEST_TMPDIR/xinetd.pid"
+	wait_port "$PORT"
+	run scenario implicit_tls
+	assert_success
+	assert_output 'ok implicit_tls'
+}
