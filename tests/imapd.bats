@@ -334,3 +334,30 @@ PY
 	assert_success
 	assert_output 'ok implicit_tls'
 }
+
+@test "a Maildir as Dovecot left it keeps its UIDVALIDITY, UIDs and keywords" {
+	md=$(imap_maildir alice)
+	printf 'From: a@example.test\nSubject: kept %s\n\nx\n' 100 >"$md/cur/1700000000.M1P2.dove,S=42,W=46:2,Sa"
+	printf 'From: a@example.test\nSubject: kept %s\n\nx\n' 205 >"$md/cur/1700000100.M3P4.dove,S=42,W=46:2,"
+	printf 'From: a@example.test\nSubject: new one\n\nx\n' >"$md/new/1700000200.M5P6.dove,S=42,W=46"
+	printf '3 V1234567 N206 G0123456789abcdef0123456789abcdef\n100 W46 :1700000000.M1P2.dove,S=42,W=46\n205 :1700000100.M3P4.dove,S=42,W=46\n' >"$md/dovecot-uidlist"
+	printf '0 $Label1\n1 NonJunk\n' >"$md/dovecot-keywords"
+	serve posta-imapd
+	run /usr/bin/python3 - "$PORT" <<'PY'
+import imaplib, sys
+m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+m.login("alice@example.test", "posta")
+m.select("INBOX")
+print(m.untagged_responses["UIDVALIDITY"][0].decode())
+typ, data = m.uid("FETCH", "1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+for d in data:
+    if isinstance(d, tuple):
+        print(d[0].decode().split(" BODY")[0], d[1].decode().strip())
+PY
+	assert_success
+	assert_line '1234567'
+	assert_line --regexp '^1 \(UID 100 FLAGS \(\\Seen \$Label1( \\Recent)?\) Subject: kept 100$'
+	assert_line --regexp '^2 \(UID 205 FLAGS \(\) Subject: kept 205$'
+	assert_line --regexp '^3 \(UID 206 FLAGS \(\\Recent\) Subject: new one$'
+	grep -q '^206 .*:1700000200.M5P6.dove' "$md/dovecot-uidlist"
+}
