@@ -121,7 +121,6 @@ cmd_select(struct imapd *sd, struct imap_cmd *c)
 {
 	char			 name[NAME_MAX_IMAP + 1];
 	struct md_folder	*f;
-	struct buf		 b = BUF_INIT;
 	size_t			 i, recent = 0, unseen = 0;
 
 	if (sd->sel)
@@ -149,20 +148,7 @@ cmd_select(struct imapd *sd, struct imap_cmd *c)
 			unseen = i + 1;
 		f->msgs[i].changed = 0;
 	}
-	buf_adds(&b, "* FLAGS ");
-	mail_flag_list(sd, &b);
-	reply(sd, "%s", b.s);
-	buf_reset(&b);
-	if (sd->readonly)
-		buf_adds(&b, "* OK [PERMANENTFLAGS ()] read-only");
-	else {
-		buf_adds(&b, "* OK [PERMANENTFLAGS ");
-		mail_flag_list(sd, &b);
-		b.len--;	/* the ")": \* goes in */
-		buf_adds(&b, " \\*)] flags permitted");
-	}
-	reply(sd, "%s", b.s);
-	buf_free(&b);
+	mail_flags_changed(sd, 1);
 	reply(sd, "* %zu EXISTS", f->nmsgs);
 	reply(sd, "* %zu RECENT", recent);
 	if (unseen)

@@ -257,6 +257,7 @@ imapd_report(struct imapd *sd, int expunges)
 		log_warn("%s: sync %s", sd->user, f->name);
 		return -1;
 	}
+	mail_flags_changed(sd, 0);
 	for (i = 0; i < sd->nknown && i < f->nmsgs; i++) {
 		struct md_msg	*m = &f->msgs[i];
 

@@ -70,6 +70,39 @@ mail_flag_list(struct imapd *sd, struct buf *b)
 	return buf_adds(b, ")");
 }
 
+/*
+ * RFC 3501 7.2.6: a new keyword changes the folder's FLAGS; say so
+ * (always: at SELECT).
+ */
+void
+mail_flags_changed(struct imapd *sd, int always)
+{
+	struct buf	 b = BUF_INIT;
+	uint32_t	 mask = 0;
+	int		 i;
+
+	for (i = 0; sd->sel && i < UIDLIST_NKEYWORDS; i++)
+		if (md_keyword_name(sd->sel, i) != NULL)
+			mask |= 1u << i;
+	if (!always && mask == sd->kwtold)
+		return;
+	sd->kwtold = mask;
+	buf_adds(&b, "* FLAGS ");
+	mail_flag_list(sd, &b);
+	reply(sd, "%s", b.s);
+	buf_reset(&b);
+	if (sd->readonly)
+		buf_adds(&b, "* OK [PERMANENTFLAGS ()] read-only");
+	else {
+		buf_adds(&b, "* OK [PERMANENTFLAGS ");
+		mail_flag_list(sd, &b);
+		b.len--;	/* the ")": \* goes in */
+		buf_adds(&b, " \\*)] flags permitted");
+	}
+	reply(sd, "%s", b.s);
+	buf_free(&b);
+}
+
 int
 mail_flags_out(struct imapd *sd, struct buf *b, const struct md_msg *m)
 {
@@ -272,10 +305,10 @@ needs_text(const struct imap_cmd *c)
 	return 0;
 }
 
-/* A section's text, cut to its <partial>, as "NAME {n}CRLF..." */
+/* A section's text, cut to its <partial>, as "NAME[TEXT] {n}CRLF..." */
 static int
-section_out(struct buf *b, const char *name, const struct msg *mp,
-    const struct imap_section *sec, struct buf *tmp)
+section_out(struct buf *b, const char *name, const char *text,
+    const struct msg *mp, const struct imap_section *sec, struct buf *tmp)
 {
 	size_t	 off = 0, n;
 
@@ -287,7 +320,8 @@ section_out(struct buf *b, const char *name, const struct msg *mp,
 		off = sec->origin < n ? sec->origin : n;
 		n = n - off < sec->count ? n - off : sec->count;
 	}
-	if (buf_adds(b, name) == -1)
+	if (buf_adds(b, name) == -1 ||
+	    (text != NULL && buf_printf(b, "[%s]", text) == -1))
 		return -1;
 	if (sec->partial && buf_printf(b, "<%u>", (unsigned)sec->origin) == -1)
 		return -1;
@@ -308,7 +342,6 @@ fetch_one(struct imapd *sd, struct imap_cmd *c, size_t idx, struct buf *b,
 	size_t			 i, len;
 	int			 parsed = 0, flags_done = 0, seen = 0, rc = -1;
 	const struct imap_fatt	*fa;
-	char			 name[1200];
 
 	if (needs_text(c)) {
 		if (text_load(&t, &s, &len) == -1) {
@@ -378,13 +411,13 @@ fetch_one(struct imapd *sd, struct imap_cmd *c, size_t idx, struct buf *b,
 			    fa->type == FA_RFC822_HEADER ? SEC_HEADER : SEC_TEXT;
 			if (section_out(b, fa->type == FA_RFC822 ? "RFC822" :
 			    fa->type == FA_RFC822_HEADER ? "RFC822.HEADER" :
-			    "RFC822.TEXT", &mp, &sec, tmp) == -1)
+			    "RFC822.TEXT", NULL, &mp, &sec, tmp) == -1)
 				goto out;
 			break;
 		}
 		case FA_SECTION:
-			snprintf(name, sizeof(name), "BODY[%s]", fa->sec.text);
-			if (section_out(b, name, &mp, &fa->sec, tmp) == -1)
+			if (section_out(b, "BODY", fa->sec.text, &mp, &fa->sec,
+			    tmp) == -1)
 				goto out;
 			break;
 		}
@@ -459,6 +492,7 @@ cmd_store(struct imapd *sd, struct imap_cmd *c)
 	}
 	if (select_set(sd, c, &c->set, c->uid, &marks) == -1)
 		return;
+	mail_flags_changed(sd, 0);
 	for (i = 0; i < sd->nknown; i++) {
 		m = &f->msgs[i];
 		if (!marks[i] || m->expunged)

@@ -316,9 +316,13 @@ def s_store_search_expunge():
         deliver(msg("number %d" % i, "body %d\n" % i,
                     frm="=?UTF-8?Q?J=C3=BCrgen?= <jurgen@example.test>" if i == 3
                     else "Bob <bob@example.test>"))
-    m.select("INBOX")
+    select(m)
     typ, data = m.store("1:2", "+FLAGS", r"(\Flagged $Important)")
     assert len(data) == 2 and b"\\Flagged" in data[0] and b"$Important" in data[0], data
+    # a new keyword is a new FLAGS list (RFC 3501 7.2.6)
+    assert untagged(m, "FLAGS") == [b"(\\Answered \\Flagged \\Deleted \\Seen \\Draft $Important)"]
+    ok(m.store("1", "+FLAGS", r"($Important)"))
+    assert untagged(m, "FLAGS") == []
     typ, data = m.store("2", "-FLAGS", r"(\Flagged)")
     assert b"\\Flagged" not in data[0] and b"$Important" in data[0], data
     typ, data = m.store("3", "FLAGS.SILENT", r"(\Answered \Draft)")
