@@ -361,3 +361,10 @@ PY
 	assert_line --regexp '^3 \(UID 206 FLAGS \(\\Recent\) Subject: new one$'
 	grep -q '^206 .*:1700000200.M5P6.dove' "$md/dovecot-uidlist"
 }
+
+@test "two sessions and live deliveries by posta-local on one folder: counts, flags and UIDs agree, nothing lost" {
+	serve posta-imapd
+	run scenario live
+	assert_success
+	assert_output 'ok live'
+}
