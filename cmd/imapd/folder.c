@@ -123,14 +123,22 @@ cmd_select(struct imapd *sd, struct imap_cmd *c)
 	struct md_folder	*f;
 	size_t			 i, recent = 0, unseen = 0;
 
-	if (sd->sel)
+	if (arg_name(sd, c, 0, name, sizeof(name)) == -1) {
 		folder_unselect(sd);
-	if (arg_name(sd, c, 0, name, sizeof(name)) == -1)
-		return;
-	if ((f = md_open(sd->maildir, name)) == NULL) {
-		fail_reply(sd, c, "SELECT");
 		return;
 	}
+	/* the same folder again: its view is brought up to date, not reread */
+	if (sd->sel != NULL && strcmp(sd->sel->name, name) == 0) {
+		f = sd->sel;
+		sd->sel = NULL;
+	} else {
+		folder_unselect(sd);
+		if ((f = md_open(sd->maildir, name)) == NULL) {
+			fail_reply(sd, c, "SELECT");
+			return;
+		}
+	}
+	sd->state = S_AUTH;
 	sd->readonly = c->name == IC_EXAMINE;
 	if (md_sync(f, sd->readonly ? 0 : MD_SYNC_CLAIM_NEW, NULL) == -1) {
 		md_close(f);

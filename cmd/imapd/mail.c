@@ -774,6 +774,7 @@ cmd_idle(struct imapd *sd, struct imap_cmd *c)
 				continue;
 			if (n == 0) {
 				reply(sd, "* BYE autologout: idle for too long");
+				io_flush(&sd->io);
 				exit(0);
 			}
 			if (in != -1 && (pfd[1].revents & POLLIN)) {
