@@ -368,3 +368,72 @@ PY
 	assert_success
 	assert_output 'ok live'
 }
+
+@test "offlineimap syncs a mailbox both ways, and a second run changes nothing" {
+	mkdir -p "$(imap_maildir alice)/.Work/cur" "$(imap_maildir alice)/.Work/new" \
+		"$(imap_maildir alice)/.Work/tmp"
+	imap_deliver alice INBOX one
+	imap_deliver alice INBOX two
+	imap_deliver alice Work three
+	serve posta-imapd
+	local near=$BATS_TEST_TMPDIR/near
+	cat >"$BATS_TEST_TMPDIR/offlineimaprc" <<EOT
+[general]
+accounts = posta
+metadata = $BATS_TEST_TMPDIR/meta
+
+[Account posta]
+localrepository = near
+remoterepository = far
+
+[Repository near]
+type = Maildir
+localfolders = $near
+
+[Repository far]
+type = IMAP
+remotehost = 127.0.0.1
+remoteport = $PORT
+remoteuser = alice@example.test
+remotepass = posta
+ssl = no
+starttls = no
+folderfilter = lambda f: f in ['INBOX', 'Work']
+EOT
+	oi() { timeout 60 offlineimap -c "$BATS_TEST_TMPDIR/offlineimaprc" -o -u quiet; }
+	run oi
+	assert_success
+	run maildir_state "$near/INBOX"
+	assert_output $'one \ntwo '
+	run maildir_state "$near/Work"
+	assert_output 'three '
+	f=$(grep -l 'Subject: one' "$near"/INBOX/*/* | head -n 1)
+	mv "$f" "$near/INBOX/cur/$(basename "${f%%:2,*}"):2,S"
+	printf 'From: alice@example.test\nSubject: written near\n\nnear\n' \
+		>"$near/INBOX/new/1700000000_0.1.near"
+	/usr/bin/python3 - "$PORT" <<'PY'
+import imaplib, sys
+m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+m.login("alice@example.test", "posta")
+m.select("Work")
+m.store("1", "+FLAGS", r"(\Flagged)")
+m.logout()
+PY
+	imap_deliver alice INBOX four
+	run oi
+	assert_success
+	run maildir_state "$(imap_maildir alice)"
+	assert_output $'four \none S\ntwo \nwritten near '
+	run maildir_state "$near/INBOX"
+	assert_output $'four \none S\ntwo \nwritten near '
+	run maildir_state "$near/Work"
+	assert_output 'three F'
+	far_before=$(ls -R "$(imap_maildir alice)" | grep -v '^dovecot')
+	near_before=$(ls -R "$near")
+	uidlist=$(cat "$(imap_maildir alice)/dovecot-uidlist")
+	run oi
+	assert_success
+	[ "$(ls -R "$(imap_maildir alice)" | grep -v '^dovecot')" = "$far_before" ]
+	[ "$(ls -R "$near")" = "$near_before" ]
+	[ "$(cat "$(imap_maildir alice)/dovecot-uidlist")" = "$uidlist" ]
+}

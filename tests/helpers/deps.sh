@@ -41,6 +41,7 @@ maildrop
 time
 isync
 mutt
+offlineimap3
 "
 
 case $what in
