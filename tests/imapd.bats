@@ -437,3 +437,32 @@ PY
 	[ "$(ls -R "$near")" = "$near_before" ]
 	[ "$(cat "$(imap_maildir alice)/dovecot-uidlist")" = "$uidlist" ]
 }
+
+@test "started as root it reads the TLS key, then serves as mail_user" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	conf_set mail_user nobody
+	chmod 600 "$INST/tls.key"
+	chown -R nobody "$(imap_maildir alice)"
+	# nobody must reach the Maildir through the test's folders
+	d=$INST/mail
+	while [ "$d" != "$(dirname "$BATS_RUN_TMPDIR")" ]; do
+		chmod a+x "$d"
+		d=$(dirname "$d")
+	done
+	serve posta-imapd -s
+	run scenario implicit_tls
+	assert_success
+	/usr/bin/python3 - "$PORT" <<'PY'
+import imaplib, ssl, sys
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+m = imaplib.IMAP4_SSL("127.0.0.1", int(sys.argv[1]), ssl_context=ctx)
+m.login("alice@example.test", "posta")
+assert m.append("INBOX", None, None, b"Subject: by nobody\r\n\r\nx\r\n")[0] == "OK"
+m.logout()
+PY
+	# the message file and the UID list are nobody's, not root's
+	[ "$(stat -c %U "$(imap_maildir alice)"/cur/*)" = nobody ]
+	[ "$(stat -c %U "$(imap_maildir alice)/dovecot-uidlist")" = nobody ]
+}
