@@ -305,10 +305,31 @@ needs_text(const struct imap_cmd *c)
 	return 0;
 }
 
-/* A section's text, cut to its <partial>, as "NAME[TEXT] {n}CRLF..." */
+/* Octets to the client in pieces, so the output buffer stays small. */
 static int
-section_out(struct buf *b, const char *name, const char *text,
-    const struct msg *mp, const struct imap_section *sec, struct buf *tmp)
+emit_raw(struct imapd *sd, const char *p, size_t n)
+{
+	size_t	 k;
+
+	while (n > 0) {
+		k = n < IO_BUFSIZE ? n : IO_BUFSIZE;
+		if (io_write(&sd->io, p, k) == -1)
+			return -1;
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/*
+ * A section's text, cut to its <partial>, as "NAME[TEXT] {n}CRLF...":
+ * what b holds so far goes out first, then the literal straight from
+ * tmp, and b is left empty for the rest of the response.
+ */
+static int
+section_out(struct imapd *sd, struct buf *b, const char *name,
+    const char *text, const struct msg *mp, const struct imap_section *sec,
+    struct buf *tmp)
 {
 	size_t	 off = 0, n;
 
@@ -327,7 +348,11 @@ section_out(struct buf *b, const char *name, const char *text,
 		return -1;
 	if (buf_printf(b, " {%zu}\r\n", n) == -1)
 		return -1;
-	return buf_add(b, tmp->s + off, n);
+	if (emit_raw(sd, b->s, b->len) == -1 ||
+	    emit_raw(sd, tmp->s + off, n) == -1)
+		return -1;
+	buf_reset(b);
+	return buf_add(b, "", 0);
 }
 
 static int
@@ -409,14 +434,14 @@ fetch_one(struct imapd *sd, struct imap_cmd *c, size_t idx, struct buf *b,
 			memset(&sec, 0, sizeof(sec));
 			sec.spec = fa->type == FA_RFC822 ? SEC_ALL :
 			    fa->type == FA_RFC822_HEADER ? SEC_HEADER : SEC_TEXT;
-			if (section_out(b, fa->type == FA_RFC822 ? "RFC822" :
+			if (section_out(sd, b, fa->type == FA_RFC822 ? "RFC822" :
 			    fa->type == FA_RFC822_HEADER ? "RFC822.HEADER" :
 			    "RFC822.TEXT", NULL, &mp, &sec, tmp) == -1)
 				goto out;
 			break;
 		}
 		case FA_SECTION:
-			if (section_out(b, "BODY", fa->sec.text, &mp, &fa->sec,
+			if (section_out(sd, b, "BODY", fa->sec.text, &mp, &fa->sec,
 			    tmp) == -1)
 				goto out;
 			break;
@@ -428,7 +453,7 @@ fetch_one(struct imapd *sd, struct imap_cmd *c, size_t idx, struct buf *b,
 		mail_flags_out(sd, b, m);
 		buf_addc(b, ' ');
 	}
-	if (b->s[b->len - 1] == ' ')
+	if (b->len > 0 && b->s[b->len - 1] == ' ')
 		b->len--;
 	if (buf_addc(b, ')') == -1 || emit(sd, b) == -1)
 		goto out;
