@@ -466,3 +466,24 @@ PY
 	[ "$(stat -c %U "$(imap_maildir alice)"/cur/*)" = nobody ]
 	[ "$(stat -c %U "$(imap_maildir alice)/dovecot-uidlist")" = nobody ]
 }
+
+@test "the idle timeout ends a silent logged-in session, in IDLE too" {
+	conf_add "imapd_idle_timeout = 1s"
+	serve posta-imapd
+	run /usr/bin/python3 - "$PORT" <<'PY'
+import socket, sys
+for idle in (False, True):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 30)
+    f = s.makefile("rb")
+    f.readline()
+    s.sendall(b"a LOGIN alice@example.test posta\r\n")
+    assert f.readline().startswith(b"a OK")
+    if idle:
+        s.sendall(b"b SELECT INBOX\r\nc IDLE\r\n")
+        while not f.readline().startswith(b"+"):
+            pass
+    print(f.readline().decode().strip())
+PY
+	assert_success
+	assert_output $'* BYE autologout: idle for too long\n* BYE autologout: idle for too long'
+}

@@ -297,7 +297,7 @@ def s_append_fetch():
     assert typ == "OK" and data == [None], data
     # delivered mail: a new message, \Recent for this session only
     deliver(msg("delivered"))
-    ok(m.noop())
+    ok(m.check())
     assert untagged(m, "EXISTS") == [b"2"]
     assert untagged(m, "RECENT") == [b"1"]
     typ, data = m.fetch("2", "(FLAGS)")
