@@ -86,8 +86,15 @@ units: $(UNIT_BIN)
 # make check: unit tests, bats tests, man page lint.  tests/run prints
 # the closing "N passed, N failed" line.
 check: deps-check
-	$(MAKE) all units
-	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run $(UNIT_BIN)
+	$(MAKE) all units fuzz
+	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	FUZZ_BINS='$(FUZZ_BIN)' sh tests/run $(UNIT_BIN)
+
+# make bench: every script under bench/ in turn (as root; the peers are
+# fetched with apt-get download and run privately).  Not part of check.
+bench: all
+	@for b in bench/*; do [ -f "$$b" ] && [ -x "$$b" ] || continue; \
+		echo "== $$b"; "$$b" || echo "bench: $$b failed"; done
 
 lint-man:
 	mandoc -Tlint -Wwarning man/*
@@ -106,10 +113,43 @@ install: all
 		chmod 2755 $(DESTDIR)$(SBINDIR)/posta-enqueue || \
 		echo "warning: group $(QUEUE_GROUP) missing: posta-enqueue not set-group-ID" >&2
 	ln -sf posta-sendmail $(DESTDIR)$(SBINDIR)/sendmail
-	ln -sf posta-sendmail $(DESTDIR)$(BINDIR)/mailq
+	ln -sf $(SBINDIR)/posta-sendmail $(DESTDIR)$(BINDIR)/mailq
 	for m in man/*.[158]; do s=$${m##*.}; $(INSTALL) -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
 clean:
 	rm -rf build bin
 
-.PHONY: FORCE all check units run install clean deps-check deps-run lint-man
+.PHONY: FORCE all bench check units run install clean deps-check deps-run lint-man
+
+# make fuzz: libFuzzer targets (tests/fuzz/fuzz_<name>.c) built with clang,
+# AddressSanitizer and UBSan, on lib/ objects compiled with the same flags
+# into build/fuzz/.  make check runs each for a few seconds on its seed
+# corpus (tests/fuzz/corpus/<name>/); see tests/fuzz/README.
+FUZZ_CC ?= clang
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS = $(WARN) $(DEFS) -Ilib -Icmd $(PKG_CFLAGS) -O1 -g \
+	-fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/bin/%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/%.o)
+# program files a target tests besides lib/
+FUZZ_EXTRA_mimehdr = build/fuzz/cmd/mime-encode/hdr.o
+FUZZ_EXTRA_OBJ = $(FUZZ_EXTRA_mimehdr)
+.SECONDARY: $(FUZZ_EXTRA_OBJ)
+
+build/fuzz/%.o: %.c $(wildcard lib/*.h lib/*.def cmd/*/*.h) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC  $< (fuzz)"; $(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/libposta.a: $(FUZZ_LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+.SECONDEXPANSION:
+build/fuzz/bin/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $$(FUZZ_EXTRA_$$*) build/fuzz/libposta.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< $(FUZZ_EXTRA_$*) build/fuzz/libposta.a $(LIBS)
+
+fuzz: $(FUZZ_BIN)
+
+.PHONY: fuzz

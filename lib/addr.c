@@ -257,7 +257,9 @@ scan_mailbox(const char *s, size_t len, int flags, struct addr *a,
 					*why = "8-bit local part without SMTPUTF8";
 					return 0;
 				}
-				if (o + n >= sizeof(a->local) - 1) {
+				/* decoded, no longer than a dot-string may be,
+				 * so that addr_format() output parses again */
+				if (o + n >= ADDR_LOCAL_MAX) {
 					*why = "local part too long";
 					return 0;
 				}
@@ -269,7 +271,7 @@ scan_mailbox(const char *s, size_t len, int flags, struct addr *a,
 				*why = "control character in local part";
 				return 0;
 			}
-			if (o >= sizeof(a->local) - 1) {
+			if (o + 1 >= ADDR_LOCAL_MAX) {
 				*why = "local part too long";
 				return 0;
 			}
@@ -285,8 +287,8 @@ scan_mailbox(const char *s, size_t len, int flags, struct addr *a,
 		while (i < len && s[i] != '@' && s[i] != '>' && s[i] != ' ')
 			i++;
 		if (!addr_is_dot_string(s, i, flags & ADDR_UTF8)) {
-			*why = (flags & ADDR_UTF8) || !has_nonascii(s) ?
-			    "bad local part" : "8-bit local part without SMTPUTF8";
+			/* s is not NUL-terminated: look at s[0..i) only */
+			*why = "bad local part";
 			for (n = 0; n < i; n++)
 				if ((unsigned char)s[n] >= 0x80 &&
 				    !(flags & ADDR_UTF8))
@@ -504,8 +506,10 @@ lex_next(struct lex *lx, const char **why)
 
 			if (c == '\\' && lx->pos < lx->len)
 				c = lx->s[lx->pos++];
-			else if (c == '\r' || c == '\n')
-				continue;	/* folding inside quotes */
+			/* folding inside quotes, even after a backslash
+			 * (RFC 5322 3.2.1: a quoted-pair is VCHAR or WSP) */
+			if (c == '\r' || c == '\n')
+				continue;
 			if (buf_addc(&lx->tok, c) == -1)
 				return -1;
 		}
@@ -517,8 +521,14 @@ lex_next(struct lex *lx, const char **why)
 		return lx->type = T_QSTR;
 	}
 	if (lx->s[lx->pos] == '[') {
-		while (lx->pos < lx->len && lx->s[lx->pos] != ']')
+		while (lx->pos < lx->len && lx->s[lx->pos] != ']') {
+			/* RFC 5322 3.4.1: FWS inside; unfolded, as above */
+			if (lx->s[lx->pos] == '\r' || lx->s[lx->pos] == '\n') {
+				lx->pos++;
+				continue;
+			}
 			buf_addc(&lx->tok, lx->s[lx->pos++]);
+		}
 		if (lx->pos >= lx->len) {
 			*why = "unterminated domain literal";
 			return -1;
@@ -595,6 +605,11 @@ addrlist_parse(const char *s, size_t len, int (*fn)(void *, const char *),
 	memset(&lx, 0, sizeof(lx));
 	lx.s = s;
 	lx.len = len;
+	/* no NUL in a header (RFC 5322 2.2); one would cut an address short */
+	if (memchr(s, '\0', len) != NULL) {
+		*why = "NUL in address list";
+		return -1;
+	}
 	*why = "syntax error in address list";
 	if (lex_next(&lx, why) == -1)
 		goto out;

@@ -67,7 +67,9 @@ aliases_parse_target(const char *s, size_t len, int flags,
 		*why = "empty target";
 		return -1;
 	}
-	if (memchr(s, '\0', len) != NULL || memchr(s, '\n', len) != NULL) {
+	/* a CR too: it would reach the command line, logs and DSNs */
+	if (memchr(s, '\0', len) != NULL || memchr(s, '\n', len) != NULL ||
+	    memchr(s, '\r', len) != NULL) {
 		*why = "control character in target";
 		return -1;
 	}

@@ -1,6 +1,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,28 +284,20 @@ trim(char *s)
 	return s;
 }
 
-int
-conf_load(const char *path, int missing_ok, char *err, size_t errlen)
+/* The lines of fp, read as the file path. */
+static int
+load_stream(FILE *fp, const char *path, char *err, size_t errlen)
 {
-	FILE		*fp;
 	char		*line = NULL, *key, *val, *eq, *slash, msg[512];
 	size_t		 cap = 0;
 	ssize_t		 n;
 	int		 lineno = 0, seen[C__COUNT];
 	enum conf_key	 k;
 
-	conf_defaults();
 	memset(seen, 0, sizeof(seen));
-	if ((fp = fopen(path, "r")) == NULL) {
-		if (missing_ok && errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
 	if (strlcpy(loaded_file, path, sizeof(loaded_file)) >=
 	    sizeof(loaded_file)) {
 		snprintf(err, errlen, "%s: path too long", path);
-		fclose(fp);
 		return -1;
 	}
 	strlcpy(base_dir, path, sizeof(base_dir));
@@ -350,12 +343,50 @@ conf_load(const char *path, int missing_ok, char *err, size_t errlen)
 		goto fail;
 	}
 	free(line);
-	fclose(fp);
 	return 0;
 fail:
 	free(line);
-	fclose(fp);
 	return -1;
+}
+
+int
+conf_load(const char *path, int missing_ok, char *err, size_t errlen)
+{
+	FILE	*fp;
+	int	 r;
+
+	conf_defaults();
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (missing_ok && errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	r = load_stream(fp, path, err, errlen);
+	fclose(fp);
+	return r;
+}
+
+int
+conf_load_mem(const char *s, size_t len, const char *name, char *err,
+    size_t errlen)
+{
+	FILE	*fp;
+	int	 r;
+
+	conf_defaults();
+	/* fmemopen() refuses an empty buffer; an empty line reads the same */
+	if (len == 0) {
+		s = "\n";
+		len = 1;
+	}
+	if ((fp = fmemopen((void *)(uintptr_t)s, len, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		return -1;
+	}
+	r = load_stream(fp, name, err, errlen);
+	fclose(fp);
+	return r;
 }
 
 const char *

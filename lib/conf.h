@@ -26,6 +26,10 @@ const char	*conf_path(const char *cflag);
 int		 conf_load(const char *path, int missing_ok, char *err, size_t);
 /* conf_path + conf_load, or exit EX_CONFIG (78) with the message. */
 void		 conf_init(const char *cflag);
+/* conf_load() of the text s[0..len), read as if it were the file name
+ * (relative paths are from name's folder); for tests and the fuzzer. */
+int		 conf_load_mem(const char *s, size_t len, const char *name,
+		    char *err, size_t);
 /* Set one key from "key=value" (command-line overrides, tests). */
 int		 conf_set(const char *key, const char *value, char *err, size_t);
 /* Back to the defaults. */

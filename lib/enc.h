@@ -69,7 +69,8 @@ struct dec_qp {
 #define ENC_B64_BOUND(n)	(((n) + 3) / 3 * 4 + ((n) / 57 + 2) * 2 + 8)
 #define DEC_B64_BOUND(n)	((n) / 4 * 3 + 6)
 #define ENC_QP_BOUND(n)		(((n) + 3) * 4 + 8)
-#define DEC_QP_BOUND(n)		((n) + QP_WSMAX + 8)
+/* a CRLF decoder (dec_qp_init crlf) writes two octets for each LF */
+#define DEC_QP_BOUND(n)		(2 * (n) + QP_WSMAX + 8)
 
 void	enc_b64_init(struct enc_b64 *, int wrap, int crlf);
 size_t	enc_b64_update(struct enc_b64 *, const void *, size_t, char *out);

@@ -172,6 +172,16 @@ io_pending(const struct io *io)
 	return io->ilen - io->ipos;
 }
 
+int
+io_flush_idle(struct io *io)
+{
+	size_t	 n = io_pending(io);
+
+	if (n > 0 && memchr(io->ibuf + io->ipos, '\n', n) != NULL)
+		return 0;
+	return io_flush(io);
+}
+
 void
 io_discard_input(struct io *io)
 {
@@ -279,4 +289,18 @@ write_full(int fd, const void *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+int
+fsync_dir(const char *dir)
+{
+	int	 fd, r, save;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	r = fsync(fd);
+	save = errno;
+	close(fd);
+	errno = save;
+	return r;
 }

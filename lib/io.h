@@ -45,6 +45,12 @@ int	io_getline(struct io *, struct buf *line, size_t max);
 ssize_t	io_read(struct io *, void *, size_t);
 int	io_readn(struct io *, struct buf *, size_t n);
 size_t	io_pending(const struct io *);
+/*
+ * Flush unless a whole line is already waiting in the input: replies to
+ * pipelined commands (RFC 2920 3.1, RFC 2449 6.6) go out together when
+ * the client will wait for them.  0, or what io_flush() failed with.
+ */
+int	io_flush_idle(struct io *);
 void	io_discard_input(struct io *);
 int	io_write(struct io *, const void *, size_t);
 int	io_puts(struct io *, const char *);
@@ -56,5 +62,8 @@ void	io_free(struct io *);
 /* write(2) all of p to a plain descriptor, again after EINTR and short
  * writes; 0, or -1 with errno. */
 int	write_full(int fd, const void *p, size_t n);
+/* fsync(2) a directory, so that a rename or link in it is durable; 0,
+ * or -1 with errno. */
+int	fsync_dir(const char *dir);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "mdeliver.h"
@@ -93,11 +94,21 @@ maildir_make(const char *path)
 int
 maildir_folder_valid(const char *name)
 {
-	size_t	 i, len = strlen(name);
+	const char	*comp, *dot;
+	size_t		 i, clen, len = strlen(name);
 
 	if (len == 0 || len > MAILDIR_FOLDERMAX || name[0] == '.' ||
-	    name[len - 1] == '.')
+	    name[len - 1] == '.' || strcasecmp(name, "INBOX") == 0)
 		return 0;
+	/* as the servers see folders (lib/maildir): no cur, new, tmp part */
+	for (comp = name; comp != NULL; comp = dot ? dot + 1 : NULL) {
+		dot = strchr(comp, '.');
+		clen = dot ? (size_t)(dot - comp) : strlen(comp);
+		if (clen == 3 && (strncasecmp(comp, "cur", 3) == 0 ||
+		    strncasecmp(comp, "new", 3) == 0 ||
+		    strncasecmp(comp, "tmp", 3) == 0))
+			return 0;
+	}
 	for (i = 0; i < len; i++) {
 		if (name[i] == '.' && name[i + 1] == '.')
 			return 0;
@@ -214,7 +225,7 @@ mdeliver_open(struct mdeliver *md, const char *dir, const char *host)
 {
 	struct timeval	 tv;
 	char		 base[MAILDIR_NAMEMAX];
-	int		 tries;
+	int		 tries, made = 0;
 
 	memset(md, 0, sizeof(*md));
 	md->fd = -1;
@@ -222,8 +233,6 @@ mdeliver_open(struct mdeliver *md, const char *dir, const char *host)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (maildir_make(dir) == -1)
-		return -1;
 	for (tries = 0; tries < MDELIVER_TRIES; tries++) {
 		gettimeofday(&tv, NULL);
 		md->secs = tv.tv_sec;
@@ -240,6 +249,13 @@ mdeliver_open(struct mdeliver *md, const char *dir, const char *host)
 		    0600);
 		if (md->fd != -1)
 			break;
+		/* the first delivery makes the Maildir */
+		if (errno == ENOENT && !made) {
+			if (maildir_make(dir) == -1)
+				return -1;
+			made = 1;
+			continue;
+		}
 		if (errno != EEXIST)
 			return -1;
 	}
@@ -283,7 +299,7 @@ mdeliver_commit(struct mdeliver *md)
 {
 	char	 host[MAILDIR_NAMEMAX], name[MAILDIR_NAMEMAX], path[PATH_MAX];
 	char	 newdir[PATH_MAX];
-	int	 dfd, saved, tries;
+	int	 dfd, saved, tries, made = 0;
 
 	if (md->fd == -1) {
 		errno = EBADF;
@@ -310,9 +326,27 @@ mdeliver_commit(struct mdeliver *md)
 		}
 		if (link(md->tmp, path) == 0)
 			break;
-		if (errno != EEXIST)
+		if (errno == EEXIST) {
+			md->n = ++deliveries;	/* never overwrite a message */
+			continue;
+		}
+		if (errno == ENOENT && !made) {
+			/* a Maildir with tmp/ but no new/ */
+			if (maildir_make(md->dir) == -1)
+				goto fail;
+			made = 1;
+			continue;
+		}
+		if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOSYS)
 			goto fail;
-		md->n = ++deliveries;	/* never overwrite a message */
+		/* no hard links on this file system: rename, the name unique */
+		if (access(path, F_OK) == 0) {
+			md->n = ++deliveries;
+			continue;
+		}
+		if (rename(md->tmp, path) == 0)
+			break;
+		goto fail;
 	}
 	if (tries == MDELIVER_TRIES)
 		goto fail;

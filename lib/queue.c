@@ -300,11 +300,42 @@ fail:
 	return -1;
 }
 
+/* The fixed-width fields of a recipient line hold these values only. */
+static void
+rcpt_clamp(time_t *next, int *tries)
+{
+	if (*tries > 9999)
+		*tries = 9999;
+	if (*tries < 0)
+		*tries = 0;
+	if (*next < 0 || *next > 9999999999LL)
+		*next = 9999999999LL;
+}
+
+/* "R S NNNNNNNNNN TTTT " as written: digits and spaces where they go. */
+static int
+rcpt_prefix_ok(const char *l)
+{
+	int	 i;
+
+	if (l[0] != 'R' || l[1] != ' ' || l[QR_OFF_NEXT - 1] != ' ' ||
+	    l[QR_OFF_TRIES - 1] != ' ' || l[QR_PREFIX - 1] != ' ')
+		return 0;
+	for (i = QR_OFF_NEXT; i < QR_OFF_TRIES - 1; i++)
+		if (l[i] < '0' || l[i] > '9')
+			return 0;
+	for (i = QR_OFF_TRIES; i < QR_PREFIX - 1; i++)
+		if (l[i] < '0' || l[i] > '9')
+			return 0;
+	return 1;
+}
+
 int
 queue_env_serialize(const struct qenv *e, struct buf *b)
 {
 	size_t	 i;
-	int	 r = 0;
+	int	 r = 0, tries;
+	time_t	 next;
 
 	r |= buf_printf(b, "T %lld\nI %s\nF %s\n", (long long)e->arrival,
 	    e->id, e->sender ? e->sender : "");
@@ -323,8 +354,11 @@ queue_env_serialize(const struct qenv *e, struct buf *b)
 	for (i = 0; i < e->nrcpt; i++) {
 		const struct qrcpt *q = &e->rcpt[i];
 
+		next = q->next;
+		tries = q->tries;
+		rcpt_clamp(&next, &tries);
 		r |= buf_printf(b, "R %c %010lld %04d %s %s %s\n", q->state,
-		    (long long)q->next, q->tries > 9999 ? 9999 : q->tries,
+		    (long long)next, tries,
 		    q->notify ? q->notify : "-", q->orcpt ? q->orcpt : "-",
 		    q->addr);
 	}
@@ -403,7 +437,10 @@ queue_env_parse_stored(const char *s, size_t len, off_t base, struct qenv *e,
 			e->eightbit = 1;
 			break;
 		case 'R':
-			if (ll < QR_PREFIX + 5 || add_rcpt(e, 0, err, errlen) == -1)
+			/* fixed-width fields, or the in-place updates of
+			 * queue_rcpt_update() would land beside them */
+			if (ll < QR_PREFIX + 5 || !rcpt_prefix_ok(line) ||
+			    add_rcpt(e, 0, err, errlen) == -1)
 				goto bad;
 			r = &e->rcpt[e->nrcpt - 1];
 			r->off = base + (off_t)(p - s);
@@ -505,12 +542,7 @@ queue_rcpt_update(int fd, struct qrcpt *r, char state, time_t next, int tries)
 {
 	char	 pre[64];
 
-	if (tries > 9999)
-		tries = 9999;
-	if (tries < 0)
-		tries = 0;
-	if (next < 0 || next > 9999999999LL)
-		next = 9999999999LL;
+	rcpt_clamp(&next, &tries);
 	snprintf(pre, sizeof(pre), "R %c %010lld %04d ", state,
 	    (long long)next, tries);
 	if (pwrite(fd, pre, QR_PREFIX, r->off) != QR_PREFIX)

@@ -31,21 +31,21 @@ sasl_plain_split(const char *msg, size_t n, char *user, size_t userlen,
 	size_t		 zlen, ulen, plen;
 
 	if ((nul1 = memchr(msg, '\0', n)) == NULL)
-		return -1;
+		return SASL_EMALFORMED;
 	if ((nul2 = memchr(nul1 + 1, '\0', (size_t)(end - nul1 - 1))) == NULL)
-		return -1;
+		return SASL_EMALFORMED;
 	zlen = (size_t)(nul1 - msg);
 	ulen = (size_t)(nul2 - nul1 - 1);
 	plen = (size_t)(end - nul2 - 1);
 	/* RFC 4616 2: no NUL inside the password either */
 	if (memchr(nul2 + 1, '\0', plen) != NULL)
-		return -1;
+		return SASL_EMALFORMED;
 	if (ulen == 0 || ulen >= userlen || plen >= passlen)
-		return -1;
+		return SASL_EREFUSED;
 	memcpy(user, nul1 + 1, ulen);
 	user[ulen] = '\0';
 	if (zlen != 0 && (zlen != ulen || strncasecmp(msg, user, ulen) != 0))
-		return -1;
+		return SASL_EREFUSED;
 	memcpy(pass, nul2 + 1, plen);
 	pass[plen] = '\0';
 	return 0;

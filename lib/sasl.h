@@ -17,10 +17,13 @@ int	sasl_b64_decode(const char *in, size_t inlen, char *out,
 	    size_t outlen);
 /*
  * RFC 4616 2: msg[0..n) is [authzid] NUL authcid NUL passwd.  Copies
- * authcid and passwd (NUL-terminated); -1 when the message is malformed,
- * a part does not fit, or an authzid names someone other than the
- * authcid (no proxy logins).
+ * authcid and passwd (NUL-terminated) and returns 0; SASL_EMALFORMED
+ * when the message is not of that form, SASL_EREFUSED when the authcid
+ * is empty, a part does not fit, or an authzid names someone other than
+ * the authcid (no proxy logins).
  */
+#define SASL_EMALFORMED	(-1)
+#define SASL_EREFUSED	(-2)
 int	sasl_plain_split(const char *msg, size_t n, char *user,
 	    size_t userlen, char *pass, size_t passlen);
 

@@ -12,15 +12,28 @@
 struct io;
 struct tls;
 
-/* Server context from tls_cert_file / tls_key_file; NULL and err if none. */
-struct tls	*tlsx_server(char *err, size_t errlen);
+struct tlsx_server;
+
+/*
+ * Read tls_cert_file and tls_key_file into memory (call it as root);
+ * NULL and err if they are not set or cannot be read.  The libtls
+ * context is made from them only at the first tlsx_accept(), so a
+ * session that never uses TLS never pays for OpenSSL's set-up; a key
+ * that turns out to be unusable fails there.
+ */
+struct tlsx_server *tlsx_server(char *err, size_t errlen);
 /*
  * Handshake on io's descriptors; on success io reads and writes through
  * TLS and any plaintext that was buffered is thrown away (RFC 3207 4.2,
  * RFC 2595 3.1: no command injection across the switch).
  */
-int		 tlsx_accept(struct io *, struct tls *server, char *err,
+int		 tlsx_accept(struct io *, struct tlsx_server *, char *err,
 		    size_t errlen);
+/*
+ * A client that drops privileges calls tlsx_client_init() first: it
+ * reads tls_ca_file into memory for every later tlsx_connect().
+ */
+int		 tlsx_client_init(char *err, size_t errlen);
 /* Client side on a connected socket; verify: check name and chain. */
 int		 tlsx_connect(struct io *, const char *servername, int verify,
 		    char *err, size_t errlen);

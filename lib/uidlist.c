@@ -118,12 +118,14 @@ static void
 hash_insert(struct uidlist *ul, size_t idx)
 {
 	const struct uidrec	*r = &ul->recs[idx];
+	uint64_t		 h = uidlist_hash(r->name, r->baselen);
 	size_t			 i;
 
-	i = uidlist_hash(r->name, r->baselen) & (ul->hashcap - 1);
-	while (ul->hash[i] != 0)
+	i = h & (ul->hashcap - 1);
+	while (ul->hash[i].idx != 0)
 		i = (i + 1) & (ul->hashcap - 1);
-	ul->hash[i] = idx + 1;
+	ul->hash[i].idx = (uint32_t)idx + 1;
+	ul->hash[i].h = (uint32_t)(h >> 32);
 	ul->hashused++;
 }
 
@@ -152,6 +154,7 @@ struct uidrec *
 uidlist_find(struct uidlist *ul, const char *base, size_t baselen)
 {
 	struct uidrec	*r;
+	uint64_t	 h;
 	size_t		 i;
 
 	if (ul->ndead > 0 || ul->hash == NULL)
@@ -165,13 +168,15 @@ uidlist_find(struct uidlist *ul, const char *base, size_t baselen)
 		}
 		return NULL;
 	}
-	i = uidlist_hash(base, baselen) & (ul->hashcap - 1);
-	while (ul->hash[i] != 0) {
-		r = &ul->recs[ul->hash[i] - 1];
+	h = uidlist_hash(base, baselen);
+	for (i = h & (ul->hashcap - 1); ul->hash[i].idx != 0;
+	    i = (i + 1) & (ul->hashcap - 1)) {
+		if (ul->hash[i].h != (uint32_t)(h >> 32))
+			continue;
+		r = &ul->recs[ul->hash[i].idx - 1];
 		if (r->name && r->baselen == baselen &&
 		    memcmp(r->name, base, baselen) == 0)
 			return r;
-		i = (i + 1) & (ul->hashcap - 1);
 	}
 	return NULL;
 }
@@ -652,6 +657,7 @@ rewrite(struct uidlist *ul)
 		unlink(tmp);
 		goto out;
 	}
+	fsync_dir(ul->dir);
 	/* keep the new file open as the one read */
 	if (ul->fd != -1)
 		close(ul->fd);

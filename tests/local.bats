@@ -123,7 +123,14 @@ want() {
 	assert_output "2.0.0 delivered to alice@example.test folder news"
 	maildir_only "$ALICE/.news"
 	[ -f "$ALICE/.news/maildirfolder" ]
+	grep -qx news "$ALICE/subscriptions"
 	[ -d "$ALICE/cur" ] && [ -d "$ALICE/.news/cur" ] && [ -d "$ALICE/.news/tmp" ]
+	# a Maildir with only tmp/ is completed
+	rm -rf "$BOB" && mkdir -p "$BOB/tmp"
+	run posta-local bob@example.test <"$M"
+	assert_success
+	maildir_only "$BOB"
+	[ -d "$BOB/cur" ]
 	# an existing folder is found whatever the case; a bad name is the inbox
 	mkdir -p "$ALICE/.Lists.posta/new" "$ALICE/.Lists.posta/cur" "$ALICE/.Lists.posta/tmp"
 	run posta-local alice+lists.posta@example.test <"$M"
@@ -131,7 +138,15 @@ want() {
 	maildir_only "$ALICE/.Lists.posta"
 	run posta-local 'alice+x!y@example.test' <"$M"
 	assert_output "2.0.0 delivered to alice@example.test"
-	maildir_only "$ALICE"
+	run posta-local 'alice+INBOX@example.test' <"$M"
+	assert_output "2.0.0 delivered to alice@example.test"
+	run posta-local 'alice+new@example.test' <"$M"
+	assert_output "2.0.0 delivered to alice@example.test"
+	[ "$(maildir_count "$ALICE")" -eq 3 ]
+	[ ! -e "$ALICE/.INBOX" ] && [ ! -e "$ALICE/.new" ]
+	# a folder that was there is left as it was
+	run grep -c -x -e news -e Lists.posta "$ALICE/subscriptions"
+	assert_output 1
 }
 
 @test "recipient_delimiter chooses the extension's separator" {
@@ -207,12 +222,14 @@ dave@other.test"
 	"$TOP/tests/helpers/qshow" body "$q" | head -n 1 | grep -qx 'Delivered-To: alice@example.test'
 
 	rm "$q"
-	printf 'carol@other.test, alice\n' >"$ALICE/forward"
+	printf 'carol@other.test, alice\nCarol@other.test\n' >"$ALICE/forward"
 	run posta-local -f s@other.test alice@example.test <"$M"
 	assert_success
 	assert_output --regexp '^2\.0\.0 delivered to alice@example.test and forwarded as [0-9A-F]+$'
 	maildir_only "$ALICE"
 	[ "$(queue_count)" -eq 1 ]
+	run "$TOP/tests/helpers/qshow" rcpts "$(queue_files)"
+	assert_output "carol@other.test"
 
 	# local_forward_file names the file; empty turns forwards off
 	conf_add 'local_forward_file ='
@@ -258,6 +275,11 @@ dave@other.test"
 	run posta-local slow@example.test <"$M"
 	assert_failure 75
 	assert_output "4.3.0 command for slow timed out"
+	# also while the message is still being written to it
+	python3 -c 'import sys; sys.stdout.write("Subject: big\n\n" + "x" * 99999 + "\n")' >"$M.big"
+	run posta-local slow@example.test <"$M.big"
+	assert_failure 75
+	assert_output "4.3.0 command for slow timed out"
 }
 
 @test ":include: in the aliases file reads addresses from another file" {
@@ -276,6 +298,11 @@ dave@other.test"
 	run posta-local gone@example.test <"$M"
 	assert_failure 75
 	assert_output --partial "4.3.0 $BATS_TEST_TMPDIR/missing: No such file or directory"
+	# an empty list bounces rather than drop the mail
+	printf '# nobody yet\n' >"$BATS_TEST_TMPDIR/members"
+	run posta-local list@example.test <"$M"
+	assert_failure 67
+	assert_output "5.1.1 alias list@example.test has no recipients"
 }
 
 @test "a Delivered-To of this address is a mail loop: 5.4.6" {
@@ -375,4 +402,53 @@ dave@other.test"
 	run posta-local drop@example.test <"$M"
 	assert_failure 75
 	assert_output "4.3.5 mail_user no-such-account: no such user"
+}
+
+@test "posta-smtpd accepts at RCPT what posta-local delivers: aliases and extensions" {
+	cat >>"$INST/aliases" <<-EOT
+	team: alice,
+	    bob
+	sales@example.test: bob
+	EOT
+	serve posta-smtpd -m mx
+	run python3 "$TOP/tests/helpers/smtpraw.py" "$PORT" '1:EHLO c.test\r\n' \
+		'1:MAIL FROM:<a@c.test>\r\n' '1:RCPT TO:<alice+news@example.test>\r\n' \
+		'1:RCPT TO:<team@example.test>\r\n' '1:RCPT TO:<Sales@example.test>\r\n' \
+		'1:RCPT TO:<sales@localhost>\r\n' '1:RCPT TO:<nosuch+x@example.test>\r\n'
+	assert_line --index -5 --partial '250 2.1.5'
+	assert_line --index -4 --partial '250 2.1.5'
+	assert_line --index -3 --partial '250 2.1.5'
+	assert_line --index -2 --partial '550 5.1.1 <sales@localhost>'
+	assert_line --index -1 --partial '550 5.1.1 <nosuch+x@example.test>'
+	for a in alice+news@example.test team@example.test Sales@example.test; do
+		run posta-local "$a" <"$M"
+		assert_success
+	done
+	for a in sales@localhost nosuch+x@example.test; do
+		run posta-local "$a" <"$M"
+		assert_failure 67
+	done
+}
+
+@test "user@[address literal] reaches the user of our domains; a malformed sender is refused" {
+	run posta-local 'alice@[127.0.0.1]' <"$M"
+	assert_success
+	assert_output "2.0.0 delivered to alice@example.test"
+	head -n 2 "$(maildir_only "$ALICE")" | grep -qx 'Delivered-To: alice@\[127.0.0.1\]'
+	run posta-local -f "$(printf 'x@y.test\nX-Injected: 1')" alice@example.test <"$M"
+	assert_failure 65
+	assert_output --partial "5.1.7 bad sender address"
+	run posta-local -f '<x@y.test>' alice@example.test <"$M"
+	assert_success
+	[ "$(cat $(maildir_new "$ALICE") | grep -c '^Return-Path: <x@y.test>$')" -eq 1 ]
+}
+
+@test "a message larger than message_size_limit is refused for good (5.3.4)" {
+	conf_add 'message_size_limit = 20'
+	run posta-local alice@example.test <"$M"
+	assert_failure 65
+	assert_output "5.3.4 message larger than message_size_limit (20)"
+	run posta-local -L "$(stat -c %s "$M")" alice@example.test <"$M"
+	assert_failure 65
+	[ "$(maildir_count "$ALICE")" -eq 0 ]
 }

@@ -196,7 +196,7 @@ cmd_authenticate(struct imapd *sd, struct imap_cmd *c)
 		return;
 	}
 	if (sasl_plain_split(msg, (size_t)n, user, sizeof(user), pass,
-	    sizeof(pass)) == -1) {
+	    sizeof(pass)) != 0) {
 		explicit_bzero(msg, sizeof(msg));
 		login_failed(sd, c, "(malformed PLAIN)");
 		return;

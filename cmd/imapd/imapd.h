@@ -22,7 +22,7 @@ enum imap_state { S_NOTAUTH, S_AUTH, S_SELECTED, S_LOGOUT };
 struct imapd {
 	/* set up by main.c */
 	int			 implicit_tls;
-	struct tls		*tls_server;	/* NULL: no STARTTLS */
+	struct tlsx_server	*tls_server;	/* NULL: no STARTTLS */
 	char			 peer_ip[64];
 	int			 loopback;
 	struct users		 users;

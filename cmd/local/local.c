@@ -24,10 +24,29 @@
 #include "conf.h"
 #include "local.h"
 #include "log.h"
+#include "maildir.h"
 #include "mdeliver.h"
 #include "submit.h"
 
 static volatile sig_atomic_t	 timed_out;
+static int			 answered;
+
+/* Whatever ends the program (fatal() included) leaves one status line. */
+static void
+answer_once(void)
+{
+	if (!answered) {
+		answered = 1;
+		printf("4.3.0 posta-local: internal error\n");
+		fflush(stdout);
+	}
+}
+
+void
+local_init(void)
+{
+	atexit(answer_once);
+}
 
 void
 local_finish(struct local *l, int ex, const char *code, const char *fmt, ...)
@@ -40,6 +59,7 @@ local_finish(struct local *l, int ex, const char *code, const char *fmt, ...)
 	va_end(ap);
 	/* one line: no line end may come from a file or an address */
 	text[strcspn(text, "\r\n")] = '\0';
+	answered = 1;
 	printf("%s %s\n", code, text);
 	fflush(stdout);
 	if (ex == 0)
@@ -238,12 +258,18 @@ deliver_maildir(struct local *l, const char *maildir, const char *tag,
 	struct mdeliver	 md;
 	struct buf	 hdr = BUF_INIT;
 	char		 dir[PATH_MAX];
+	int		 isnew;
 
 	if (strlcpy(dir, maildir, sizeof(dir)) >= sizeof(dir))
 		local_finish(l, EX_TEMPFAIL, "4.3.0", "Maildir path too long");
-	if (tag != NULL && maildir_folder_make(maildir, tag, dir,
-	    sizeof(dir)) == -1)
-		maildir_failed(l, dir);
+	if (tag != NULL) {
+		isnew = !md_folder_exists(maildir, tag);
+		if (maildir_folder_make(maildir, tag, dir, sizeof(dir)) == -1)
+			maildir_failed(l, dir);
+		/* a folder made here is shown to IMAP clients */
+		if (isnew && md_subscribe(maildir, tag, 1) == -1)
+			log_warn("%s: subscribing %s", l->qid, tag);
+	}
 	if (trace_fields(l, &hdr, 1) == -1)
 		local_finish(l, EX_TEMPFAIL, "4.3.0", "out of memory");
 	if (mdeliver_open(&md, dir, l->hostname) == -1)
@@ -304,6 +330,7 @@ run_command(struct local *l, const char *cmd, const char *via)
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(EX_OSERR);
 	}
+	(void)setpgid(pid, pid);	/* as the child does: no race for kill */
 	close(fds[0]);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;
@@ -327,6 +354,8 @@ run_command(struct local *l, const char *cmd, const char *via)
 	}
 	close(fds[1]);
 	buf_free(&hdr);
+	if (timed_out)
+		kill(-pid, SIGKILL);
 	while (waitpid(pid, &status, 0) == -1) {
 		if (errno != EINTR)
 			local_finish(l, EX_TEMPFAIL, "4.3.0", "waitpid: %s",
@@ -334,9 +363,9 @@ run_command(struct local *l, const char *cmd, const char *via)
 		if (timed_out)
 			kill(-pid, SIGKILL);
 	}
-	if (timed_out)
-		kill(-pid, SIGKILL);
 	alarm(0);
+	if (timed_out)
+		kill(-pid, SIGKILL);	/* what the shell left behind */
 	if (timed_out)
 		local_finish(l, EX_TEMPFAIL, "4.3.0", "command for %s timed "
 		    "out", via);
@@ -379,6 +408,9 @@ deliver_alias(struct local *l, struct alias_expansion *x)
 			break;
 		}
 	}
+	if (x->n == 0)
+		local_finish(l, EX_NOUSER, "5.1.1", "alias %s has no "
+		    "recipients", l->rcpt);
 	/* one submission for every address: all are queued or none */
 	if (naddr > 0)
 		reinject(l, addrs, naddr, qid, sizeof(qid));
@@ -395,6 +427,18 @@ deliver_alias(struct local *l, struct alias_expansion *x)
 	local_finish(l, 0, "2.0.0", "alias expanded: %zu forwarded%s%s, "
 	    "%zu delivered, %zu command%s", naddr, naddr ? " as " : "", qid,
 	    nbox, ncmd, ncmd == 1 ? "" : "s");
+}
+
+/* Is s among list[0..n)? */
+static int
+already(char **list, size_t n, const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(list[i], s) == 0)
+			return 1;
+	return 0;
 }
 
 /* The user's forward file: 0 none (or only the user), 1 forwards. */
@@ -442,6 +486,10 @@ read_forward(struct local *l, const struct user *u, char ***out, size_t *nout,
 		if (strcasecmp(a[n], u->address) == 0 ||
 		    strcasecmp(a[n], l->rcpt) == 0) {
 			*keep = 1;	/* a copy stays here */
+			free(a[n]);
+			continue;
+		}
+		if (already(a, n, a[n])) {
 			free(a[n]);
 			continue;
 		}
@@ -519,8 +567,9 @@ try_address(struct local *l, const char *local, const char *ext)
 		deliver_user(l, u, ext);
 }
 
-void
-local_deliver(struct local *l)
+/* Try the address, and its user without the extension. */
+static void
+try_local_part(struct local *l)
 {
 	const char	*delim = conf_str(C_recipient_delimiter);
 	char		 base[sizeof(l->addr.local)];
@@ -533,6 +582,31 @@ local_deliver(struct local *l)
 		memcpy(base, l->addr.local, n);
 		base[n] = '\0';
 		try_address(l, base, l->addr.local + n + 1);
+	}
+}
+
+void
+local_deliver(struct local *l)
+{
+	size_t	 i;
+
+	if (!l->addr.literal) {
+		try_local_part(l);
+		local_finish(l, EX_NOUSER, "5.1.1", "no such user %s", l->rcpt);
+	}
+	/*
+	 * user@[address literal]: the runner sends only our own literals
+	 * here; as posta-smtpd, take the user of any of our domains.
+	 */
+	strlcpy(l->addr.domain, l->hostname, sizeof(l->addr.domain));
+	try_local_part(l);
+	strlcpy(l->addr.domain, l->mydomain, sizeof(l->addr.domain));
+	try_local_part(l);
+	for (i = 0; i < l->domains.n; i++) {
+		if (strlcpy(l->addr.domain, l->domains.items[i],
+		    sizeof(l->addr.domain)) >= sizeof(l->addr.domain))
+			continue;
+		try_local_part(l);
 	}
 	local_finish(l, EX_NOUSER, "5.1.1", "no such user %s", l->rcpt);
 }

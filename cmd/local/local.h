@@ -26,6 +26,8 @@ struct local {
 	struct buf	 msg;		/* the message, LF line ends */
 };
 
+/* Set up the fallback status line (for fatal()). */
+void	local_init(void);
 /* The one status line on stdout, the log line, and exit(ex). */
 void	local_finish(struct local *, int ex, const char *code,
 	    const char *fmt, ...)

@@ -19,11 +19,13 @@
 #include "conf.h"
 #include "local.h"
 #include "log.h"
+#include "maildir.h"
 #include "priv.h"
 #include "table.h"
 #include "users.h"
 
 static struct local	 l;
+static char		 sendertext[ADDR_MAX];
 
 static void __attribute__((noreturn))
 usage(void)
@@ -62,6 +64,7 @@ setup(const char *cflag)
 	else
 		strlcpy(l.mydomain, l.hostname, sizeof(l.mydomain));
 
+	md_conf_init();
 	/* the tables may be readable by root only: read them first */
 	if (table_load(&l.domains, conf_str(C_local_domains)) == -1)
 		local_finish(&l, EX_TEMPFAIL, "4.3.5", "%s: %s",
@@ -94,6 +97,29 @@ recipient(const char *arg)
 		    arg, l.addr.null ? "null" : why);
 	if (addr_format(&l.addr, l.rcpt, sizeof(l.rcpt)) == -1)
 		local_finish(&l, EX_DATAERR, "5.1.3", "address too long");
+}
+
+/* The sender is written into Return-Path: a well-formed address only. */
+static void
+sender(void)
+{
+	struct addr	 a;
+	const char	*why;
+
+	if (strcmp(l.sender, "<>") == 0)
+		l.sender = "";
+	if (*l.sender == '\0')
+		return;
+	if (addr_parse(l.sender, ADDR_UTF8 | ADDR_NOBRACKET | ADDR_NULLOK, &a,
+	    &why) == -1)
+		local_finish(&l, EX_DATAERR, "5.1.7", "bad sender address: %s",
+		    why);
+	if (a.null)
+		l.sender = "";
+	else if (addr_format(&a, sendertext, sizeof(sendertext)) == -1)
+		local_finish(&l, EX_DATAERR, "5.1.7", "sender too long");
+	else
+		l.sender = sendertext;
 }
 
 /* The message: exactly length octets, or (length -1) until EOF. */
@@ -176,11 +202,11 @@ main(int argc, char *argv[])
 		usage();
 
 	log_init("posta-local", 0, verbose);
+	local_init();
 	signal(SIGPIPE, SIG_IGN);
 	setup(cflag);
 	recipient(argv[0]);
-	if (strcmp(l.sender, "<>") == 0)
-		l.sender = "";
+	sender();
 
 	/*
 	 * Mailboxes are written as their owner, mail_user.  A private

@@ -3,9 +3,7 @@
  * handing it to posta-enqueue.
  */
 #include <sys/types.h>
-#include <sys/socket.h>
 #include <sys/time.h>
-#include <sys/wait.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -20,6 +18,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "sendmail.h"
+#include "submit.h"
 
 /* Qualify, check and canonicalise one address, then keep it once. */
 int
@@ -200,23 +199,6 @@ add_display_name(struct buf *b, const char *name)
 }
 
 static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	 w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
 has_8bit(const char *s, size_t n)
 {
 	size_t	 i;
@@ -228,8 +210,7 @@ has_8bit(const char *s, size_t n)
 }
 
 int
-inject_message(struct inject *in, FILE *fp, const char *enqueue,
-    const char *cflag)
+inject_message(struct inject *in, FILE *fp)
 {
 	struct header	 h;
 	struct buf	 add = BUF_INIT, env = BUF_INIT, hv = BUF_INIT;
@@ -240,9 +221,9 @@ inject_message(struct inject *in, FILE *fp, const char *enqueue,
 	const char	*why, *prefix;
 	size_t		 cap = 0, i, j;
 	ssize_t		 n;
-	int		 msgp[2], envs[2], status, ended = 0, resent = 0;
+	struct submit	 sub;
+	int		 status, ended = 0, resent = 0;
 	int		 eightbit = in->eightbit, smtputf8 = 0, body_first = 0;
-	pid_t		 pid;
 
 	memset(&h, 0, sizeof(h));
 	buf_init(&h.text, in->max_header);
@@ -368,32 +349,8 @@ inject_message(struct inject *in, FILE *fp, const char *enqueue,
 		smtputf8 = 1;
 
 	signal(SIGPIPE, SIG_IGN);
-	if (pipe(msgp) == -1 ||
-	    socketpair(AF_UNIX, SOCK_STREAM, 0, envs) == -1) {
-		fprintf(stderr, "posta-sendmail: %s\n", strerror(errno));
+	if (submit_open(&sub, 1) == -1)
 		return EX_TEMPFAIL;
-	}
-	switch ((pid = fork())) {
-	case -1:
-		fprintf(stderr, "posta-sendmail: fork: %s\n", strerror(errno));
-		return EX_TEMPFAIL;
-	case 0:
-		if (dup2(msgp[0], 0) == -1 || dup2(envs[1], 1) == -1)
-			_exit(EX_OSERR);
-		close(msgp[0]);
-		close(msgp[1]);
-		close(envs[0]);
-		close(envs[1]);
-		if (cflag)
-			execl(enqueue, "posta-enqueue", "-C", cflag, (char *)NULL);
-		else
-			execl(enqueue, "posta-enqueue", (char *)NULL);
-		fprintf(stderr, "posta-sendmail: %s: %s\n", enqueue,
-		    strerror(errno));
-		_exit(EX_TEMPFAIL);
-	}
-	close(msgp[0]);
-	close(envs[1]);
 
 	/* Header (Bcc removed, RFC 5322 3.6.3), what was added, the body. */
 	for (i = 0; i < h.nf; i++) {
@@ -401,16 +358,16 @@ inject_message(struct inject *in, FILE *fp, const char *enqueue,
 			continue;
 		if (has_8bit(h.text.s + h.f[i].off, h.f[i].len))
 			eightbit = 1;
-		if (write_all(msgp[1], h.text.s + h.f[i].off, h.f[i].len) == -1)
+		if (submit_write(&sub, h.text.s + h.f[i].off, h.f[i].len) == -1)
 			goto pipe_done;
 	}
-	if (write_all(msgp[1], add.s ? add.s : "", add.len) == -1 ||
-	    write_all(msgp[1], "\n", 1) == -1)
+	if (submit_write(&sub, add.s ? add.s : "", add.len) == -1 ||
+	    submit_write(&sub, "\n", 1) == -1)
 		goto pipe_done;
 	if (body_first) {
 		if (has_8bit(line, strlen(line)))
 			eightbit = 1;
-		if (write_all(msgp[1], line, strlen(line)) == -1)
+		if (submit_write(&sub, line, strlen(line)) == -1)
 			goto pipe_done;
 	}
 	while (!ended) {
@@ -418,49 +375,31 @@ inject_message(struct inject *in, FILE *fp, const char *enqueue,
 		if (n == -1) {
 			fprintf(stderr, "posta-sendmail: reading the message: "
 			    "%s\n", strerror(errno));
-			kill(pid, SIGTERM);
-			waitpid(pid, NULL, 0);
+			submit_abort(&sub);
 			return EX_IOERR;
 		}
 		if (n == 0 || (in->dot_ends && is_lone_dot(line, n)))
 			break;
 		if (!eightbit && has_8bit(line, (size_t)n))
 			eightbit = 1;
-		if (write_all(msgp[1], line, (size_t)n) == -1)
+		if (submit_write(&sub, line, (size_t)n) == -1)
 			break;
 	}
 pipe_done:
-	close(msgp[1]);
 	if (eightbit)
 		buf_adds(&env, "8\n");
 	if (smtputf8)
 		buf_adds(&env, "U\n");
-	buf_addc(&env, '\n');
-	(void)write_all(envs[0], env.s, env.len);
-	n = read(envs[0], idbuf, sizeof(idbuf) - 1);
-	close(envs[0]);
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR) {
-			fprintf(stderr, "posta-sendmail: waitpid: %s\n",
-			    strerror(errno));
-			return EX_TEMPFAIL;
-		}
+	status = submit_commit(&sub, &env, idbuf, sizeof(idbuf));
 	free(line);
 	buf_free(&add);
 	buf_free(&env);
 	buf_free(&hv);
 	buf_free(&h.text);
 	free(h.f);
-	if (!WIFEXITED(status)) {
-		fprintf(stderr, "posta-sendmail: posta-enqueue died\n");
-		return EX_TEMPFAIL;
-	}
-	if (WEXITSTATUS(status) == 0 && in->verbose && n > 0) {
-		idbuf[n] = '\0';
-		idbuf[strcspn(idbuf, "\n")] = '\0';
+	if (status == 0 && in->verbose)
 		fprintf(stderr, "posta-sendmail: queued as %s\n", idbuf);
-	}
-	return WEXITSTATUS(status);
+	return status;
 toobig:
 	fprintf(stderr, "posta-sendmail: header larger than max_header_size\n");
 	return EX_DATAERR;

@@ -100,7 +100,7 @@ main(int argc, char *argv[])
 {
 	struct inject	 in;
 	struct passwd	*pw;
-	struct buf	 path = BUF_INIT, sender = BUF_INIT;
+	struct buf	 sender = BUF_INIT;
 	char		 host[256], dom[256], errbuf[512], *gecos = NULL;
 	const char	*cflag = NULL, *prog, *fromarg = NULL, *mode = "m";
 	int		 ch, i, r, queue_run = 0;
@@ -245,10 +245,7 @@ main(int argc, char *argv[])
 	if (in.rcpts.n == 0 && !in.extract)
 		errx(EX_USAGE, "no recipients given (name them, or use -t)");
 
-	buf_printf(&path, "%s/posta-enqueue", conf_str(C_program_dir));
-	r = inject_message(&in, stdin, path.s,
-	    cflag ? cflag : getenv("POSTA_CONF"));
-	buf_free(&path);
+	r = inject_message(&in, stdin);
 	buf_free(&sender);
 	free(gecos);
 	return r;

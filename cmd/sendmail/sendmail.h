@@ -30,7 +30,6 @@ struct inject {
 
 int	rcpt_add(struct rcptlist *, const char *addr, const char *mydomain,
 	    char *err, size_t errlen);
-int	inject_message(struct inject *, FILE *in, const char *enqueue_path,
-	    const char *cflag);
+int	inject_message(struct inject *, FILE *in);
 
 #endif

@@ -3,9 +3,6 @@
  * stdin/stdout; see posta-smtpd(8).
  */
 #include <sys/types.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <pwd.h>
@@ -18,6 +15,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "peer.h"
 #include "priv.h"
 #include "smtpd.h"
 #include "table.h"
@@ -32,55 +30,13 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-/* The numeric address of a socket end, IPv4-mapped IPv6 as IPv4. */
-static int
-sock_ip(int peer, char *out, size_t outlen)
-{
-	struct sockaddr_storage	 ss;
-	socklen_t		 sl = sizeof(ss);
-	const void		*a;
-	int			 af;
-
-	if ((peer ? getpeername(0, (struct sockaddr *)&ss, &sl) :
-	    getsockname(0, (struct sockaddr *)&ss, &sl)) == -1)
-		return -1;
-	if (ss.ss_family == AF_INET) {
-		af = AF_INET;
-		a = &((struct sockaddr_in *)&ss)->sin_addr;
-	} else if (ss.ss_family == AF_INET6) {
-		struct in6_addr *a6 = &((struct sockaddr_in6 *)&ss)->sin6_addr;
-
-		if (IN6_IS_ADDR_V4MAPPED(a6)) {
-			af = AF_INET;
-			a = &a6->s6_addr[12];
-		} else {
-			af = AF_INET6;
-			a = a6;
-		}
-	} else
-		return -1;
-	return inet_ntop(af, a, out, (socklen_t)outlen) ? 0 : -1;
-}
-
 static void
 peer_setup(struct smtpd *sd)
 {
-	const char	*e;
-
-	if (sock_ip(1, sd->peer_ip, sizeof(sd->peer_ip)) == -1) {
-		e = getenv("TCPREMOTEIP");
-		if (e != NULL && strlen(e) < sizeof(sd->peer_ip) &&
-		    strspn(e, "0123456789abcdefABCDEF.:") == strlen(e))
-			strlcpy(sd->peer_ip, e, sizeof(sd->peer_ip));
-	}
-	if (sock_ip(0, sd->local_ip, sizeof(sd->local_ip)) == -1) {
-		e = getenv("TCPLOCALIP");
-		if (e != NULL && strlen(e) < sizeof(sd->local_ip) &&
-		    strspn(e, "0123456789abcdefABCDEF.:") == strlen(e))
-			strlcpy(sd->local_ip, e, sizeof(sd->local_ip));
-	}
+	(void)peer_ip(sd->peer_ip, sizeof(sd->peer_ip));
+	(void)peer_local_ip(sd->local_ip, sizeof(sd->local_ip));
 	sd->peer_loopback = sd->peer_ip[0] != '\0' &&
-	    policy_is_loopback(sd->peer_ip);
+	    peer_is_loopback(sd->peer_ip);
 }
 
 static void

@@ -12,13 +12,6 @@
 #include "smtpd.h"
 
 int
-policy_is_loopback(const char *ip)
-{
-	return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 ||
-	    strncasecmp(ip, "::ffff:127.", 11) == 0;
-}
-
-int
 policy_domain(const struct smtpd *sd, const struct addr *a)
 {
 	char	 lit[80];

@@ -19,6 +19,7 @@
 #include "enc.h"
 #include "io.h"
 #include "log.h"
+#include "sasl.h"
 #include "smtp.h"
 #include "smtpd.h"
 #include "tlsx.h"
@@ -124,17 +125,6 @@ timed_out(struct session *s)
 	log_info("%s: timeout", s->sd->peer_ip);
 	reply(s, "421 4.4.2 %s Timeout, closing connection", s->sd->hostname);
 	session_end(s, 0);
-}
-
-/* Flush the replies when the client will wait for them (RFC 2920 3.1). */
-static void
-flush_if_idle(struct session *s)
-{
-	size_t	 n = io_pending(&s->io);
-
-	if (n == 0 || memchr(s->io.ibuf + s->io.ipos, '\n', n) == NULL)
-		if (io_flush(&s->io) != 0)
-			session_end(s, 0);
 }
 
 static int
@@ -541,22 +531,6 @@ do_bdat(struct session *s, struct smtp_cmd *c)
 	message_end(s);
 }
 
-/* RFC 4954 4: a SASL response is base64; octets decoded, or -1. */
-static int
-sasl_decode(const char *in, size_t inlen, char *out, size_t outlen)
-{
-	struct dec_b64	 d;
-	size_t		 n;
-
-	if (DEC_B64_BOUND(inlen) > outlen)
-		return -1;
-	dec_b64_init(&d);
-	n = dec_b64_update(&d, in, inlen, out);
-	if (dec_b64_final(&d) == -1 || d.bad)
-		return -1;
-	return (int)n;
-}
-
 static int
 auth_getline(struct session *s, char *out, size_t outlen, int *len)
 {
@@ -583,13 +557,13 @@ auth_getline(struct session *s, char *out, size_t outlen, int *len)
 		return -1;
 	}
 	why = NULL;
-	if ((*len = sasl_decode(s->line.s, n, out, outlen - 1)) == -1)
+	/* RFC 4954 4: a SASL response is base64 */
+	if ((*len = sasl_b64_decode(s->line.s, n, out, outlen)) == -1)
 		why = "501 5.5.2 Bad base64";
 	if (why) {
 		reply_err(s, "%s", why);
 		return -1;
 	}
-	out[*len] = '\0';
 	return 0;
 }
 
@@ -597,8 +571,8 @@ static void
 do_auth(struct session *s, struct smtp_cmd *c)
 {
 	char		 buf[1024], user[ADDR_MAX], pass[512];
-	char		*mech = c->arg, *ir, *p;
-	int		 n, ok;
+	char		*mech = c->arg, *ir;
+	int		 n, ok, r;
 
 	if (s->sd->role != ROLE_SUBMISSION || s->sd->local) {
 		reply_err(s, "502 5.5.1 AUTH not available");
@@ -621,28 +595,24 @@ do_auth(struct session *s, struct smtp_cmd *c)
 		if (ir != NULL && strcmp(ir, "=") == 0)
 			n = 0, buf[0] = '\0';
 		else if (ir != NULL) {
-			n = sasl_decode(ir, strlen(ir), buf,
-			    sizeof(buf) - 1);
+			n = sasl_b64_decode(ir, strlen(ir), buf, sizeof(buf));
 			if (n == -1) {
 				reply_err(s, "501 5.5.2 Bad base64");
 				return;
 			}
-			buf[n] = '\0';
 		} else {
 			reply(s, "334 ");
 			if (auth_getline(s, buf, sizeof(buf), &n) == -1)
 				return;
 		}
-		p = memchr(buf, '\0', (size_t)n);
-		if (p == NULL || memchr(p + 1, '\0', (size_t)(n -
-		    (p + 1 - buf))) == NULL) {
+		/* RFC 4616 2: [authzid] NUL authcid NUL passwd */
+		r = sasl_plain_split(buf, (size_t)n, user, sizeof(user), pass,
+		    sizeof(pass));
+		if (r == SASL_EMALFORMED) {
 			reply_err(s, "501 5.5.2 Bad PLAIN response");
 			return;
 		}
-		if ((size_t)strlcpy(user, p + 1, sizeof(user)) >=
-		    sizeof(user) || strlcpy(pass, p + 1 + strlen(p + 1) + 1,
-		    sizeof(pass)) >= sizeof(pass) || (buf[0] != '\0' &&
-		    strcasecmp(buf, user) != 0)) {
+		if (r == SASL_EREFUSED) {
 			explicit_bzero(buf, sizeof(buf));
 			reply_err(s, "535 5.7.8 Authentication credentials "
 			    "invalid");
@@ -650,13 +620,11 @@ do_auth(struct session *s, struct smtp_cmd *c)
 		}
 	} else if (strcasecmp(mech, "LOGIN") == 0) {
 		if (ir != NULL) {
-			n = sasl_decode(ir, strlen(ir), buf,
-			    sizeof(buf) - 1);
+			n = sasl_b64_decode(ir, strlen(ir), buf, sizeof(buf));
 			if (n == -1) {
 				reply_err(s, "501 5.5.2 Bad base64");
 				return;
 			}
-			buf[n] = '\0';
 		} else {
 			reply(s, "334 VXNlcm5hbWU6");	/* Username: */
 			if (auth_getline(s, buf, sizeof(buf), &n) == -1)
@@ -836,7 +804,9 @@ smtpd_session(struct smtpd *sd)
 	    sd->local ? sd->local_user : sd->peer_ip);
 	reply(&s, "220 %s ESMTP posta", sd->hostname);
 	for (;;) {
-		flush_if_idle(&s);
+		/* RFC 2920 3.1 */
+		if (io_flush_idle(&s.io) != 0)
+			session_end(&s, 0);
 		r = io_getline(&s.io, &s.line,
 		    (size_t)conf_num(C_smtpd_line_limit));
 		if (r == IO_TIMEOUT)

@@ -23,7 +23,7 @@ struct smtpd {
 	int		 implicit_tls;	/* -s: TLS from the first byte */
 	int		 local;		/* -b: a local user on stdin/stdout */
 	const char	*cflag;		/* -C, passed on to posta-enqueue */
-	struct tls	*tls_server;	/* NULL: no STARTTLS */
+	struct tlsx_server *tls_server;	/* NULL: no STARTTLS */
 	char		 hostname[256];
 	char		 peer_ip[64];	/* "" when unknown */
 	char		 local_ip[64];	/* our address on this connection */
@@ -41,7 +41,6 @@ struct smtpd {
 int	policy_domain(const struct smtpd *, const struct addr *);
 int	policy_local_exists(const struct smtpd *, const struct addr *);
 int	policy_relay_client(const struct smtpd *);
-int	policy_is_loopback(const char *ip);
 
 /* smtpd.c */
 void	smtpd_session(struct smtpd *) __attribute__((noreturn));

@@ -39,6 +39,10 @@ python3-aiosmtpd
 mpack
 maildrop
 time
+clang
+libclang-rt-14-dev
+fetchmail
+getmail6
 isync
 mutt
 offlineimap3

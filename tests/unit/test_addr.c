@@ -400,6 +400,37 @@ test_overlong_local_part_refused_without_overflow(void **state)
 	parse_bad(s, 0);
 }
 
+/* Found by fuzzing: a quoted local part could decode to 510 octets,
+ * which addr_format() writes as a dot-string that no longer parses. */
+static void
+test_quoted_local_part_has_the_dot_string_limit(void **state)
+{
+	char	 s[600], text[ADDR_MAX + 1];
+	struct addr	 a, b;
+	const char	*why;
+
+	s[0] = '<';
+	s[1] = '"';
+	memset(s + 2, 'q', 255);
+	strlcpy(s + 257, "\"@example.test>", sizeof(s) - 257);
+	parse_ok(s, 0, &a);
+	assert_int_equal(strlen(a.local), 255);
+	assert_true(addr_format(&a, text, sizeof(text)) > 0);
+	assert_int_equal(addr_parse(text, 0, &b, &why), 0);
+	assert_string_equal(b.local, a.local);
+	memset(s + 2, 'q', 256);
+	strlcpy(s + 258, "\"@example.test>", sizeof(s) - 258);
+	assert_string_equal(parse_bad(s, 0), "local part too long");
+	/* escapes do not count, decoded octets do */
+	for (size_t i = 0; i < 255; i++) {
+		s[2 + 2 * i] = '\\';
+		s[3 + 2 * i] = 'q';
+	}
+	strlcpy(s + 512, "\"@example.test>", sizeof(s) - 512);
+	parse_ok(s, 0, &a);
+	assert_int_equal(strlen(a.local), 255);
+}
+
 static void
 test_bare_postmaster_needs_flag(void **state)
 {
@@ -675,6 +706,29 @@ test_list_callback_can_refuse(void **state)
 	assert_non_null(why);
 }
 
+/* Found by fuzzing: a domain literal (and a quoted string's quoted-pair)
+ * handed CR, LF and NUL on to the caller, as a recipient address. */
+static void
+test_list_literal_is_unfolded_and_nul_refused(void **state)
+{
+	struct buf	 got = BUF_INIT;
+	const char	*why, *s = "a@[192.0.2.1\r\n ], b@c.test";
+	static const char nul[] = "a@[1.2.3\0.4], b@c.test";
+
+	assert_int_equal(addrlist_parse(s, strlen(s), collect, &got, &why), 0);
+	assert_string_equal(got.s, "a@[192.0.2.1 ]\nb@c.test\n");
+	buf_free(&got);
+	/* nor after a backslash in a quoted string */
+	s = "\"a\\\nb\"@c.test";
+	assert_int_equal(addrlist_parse(s, strlen(s), collect, &got, &why), 0);
+	assert_string_equal(got.s, "\"ab\"@c.test\n");
+	buf_free(&got);
+	assert_int_equal(addrlist_parse(nul, sizeof(nul) - 1, collect, &got,
+	    &why), -1);
+	assert_string_equal(why, "NUL in address list");
+	assert_null(got.s);
+}
+
 static void
 test_list_honours_explicit_length(void **state)
 {
@@ -684,6 +738,32 @@ test_list_honours_explicit_length(void **state)
 	assert_int_equal(addrlist_parse(s, 14, collect, &got, &why), 0);
 	assert_string_equal(got.s, "a@example.test\n");
 	buf_free(&got);
+}
+
+/* Found by fuzzing: a refused local part made the reason be looked for
+ * past the end of a path that is not NUL-terminated. */
+static void
+test_bad_local_part_reason_stays_inside_the_path(void **state)
+{
+	struct addr	 a;
+	const char	*why;
+	size_t		 used;
+	char		*p;
+
+	/* exactly the octets of the path, with no NUL after them */
+	p = malloc(13);
+	assert_non_null(p);
+	memcpy(p, "<a..b@x.test>", 13);
+	assert_int_equal(addr_parse_path(p, 13, 0, ADDR_MAX, &a, &used,
+	    &why), -1);
+	assert_string_equal(why, "bad local part");
+	/* an 8-bit domain does not make an ASCII local part "8-bit" */
+	assert_int_equal(addr_parse("a..b@b\xc3\xbc" "cher.test", 0, &a, &why),
+	    -1);
+	assert_string_equal(why, "bad local part");
+	assert_int_equal(addr_parse("\xc3\xbc..b@x.test", 0, &a, &why), -1);
+	assert_string_equal(why, "8-bit local part without SMTPUTF8");
+	free(p);
 }
 
 int
@@ -718,6 +798,8 @@ main(void)
 		cmocka_unit_test(test_valid_domain_limits_label_and_name_length),
 		cmocka_unit_test(test_too_long_address_refused),
 		cmocka_unit_test(test_overlong_local_part_refused_without_overflow),
+		cmocka_unit_test(test_bad_local_part_reason_stays_inside_the_path),
+		cmocka_unit_test(test_quoted_local_part_has_the_dot_string_limit),
 		cmocka_unit_test(test_bare_postmaster_needs_flag),
 		cmocka_unit_test(test_addr_parse_needs_the_whole_string),
 		cmocka_unit_test(test_format_refuses_too_small_output),
@@ -739,6 +821,7 @@ main(void)
 		cmocka_unit_test(test_list_stray_closing_paren_is_an_error_not_a_hang),
 		cmocka_unit_test(test_list_callback_can_refuse),
 		cmocka_unit_test(test_list_honours_explicit_length),
+		cmocka_unit_test(test_list_literal_is_unfolded_and_nul_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -158,6 +158,26 @@ test_nul_octet_is_refused(void **state)
 	assert_non_null(strstr(err, "2: NUL"));
 }
 
+/* Found by fuzzing: a CR in a |command or :include: target was kept
+ * (addresses refused it already). */
+static void
+test_cr_in_a_target_is_refused(void **state)
+{
+	struct aliases	 al;
+
+	/* a CRLF table is fine: the CR before the line end is blank */
+	parse_ok(&al, "a: |/usr/bin/prog\r\nb: c\r\n", ALIASES_ADMIN);
+	assert_int_equal(al.n, 2);
+	assert_string_equal(al.a[0].t[0].value, "/usr/bin/prog");
+	aliases_free(&al);
+	parse_fails("a: |/usr/bin/prog\rx\n", ALIASES_ADMIN,
+	    "1: control character");
+	parse_fails("a: :include:/etc/x\ry\n", ALIASES_ADMIN,
+	    "1: control character");
+	parse_fails("a: \"|prog a,\rb\"\n", ALIASES_ADMIN,
+	    "1: control character");
+}
+
 static void
 test_bare_keys_apply_only_to_local_domains(void **state)
 {
@@ -381,6 +401,11 @@ test_folder_names(void **state)
 	assert_false(maildir_folder_valid("../etc"));
 	assert_false(maildir_folder_valid("a/b"));
 	assert_false(maildir_folder_valid("sp ace"));
+	assert_false(maildir_folder_valid("inbox"));
+	assert_false(maildir_folder_valid("New"));
+	assert_false(maildir_folder_valid("a.tmp.b"));
+	assert_true(maildir_folder_valid("news"));
+	assert_true(maildir_folder_valid("INBOX2"));
 }
 
 #define T(f)	cmocka_unit_test(f)
@@ -394,6 +419,7 @@ main(void)
 		T(test_commands_and_includes_only_for_the_administrator),
 		T(test_malformed_tables_name_the_line),
 		T(test_nul_octet_is_refused),
+		T(test_cr_in_a_target_is_refused),
 		T(test_bare_keys_apply_only_to_local_domains),
 		T(test_target_lists_of_forward_and_include_files),
 		T(test_expansion_is_recursive_and_without_duplicates),

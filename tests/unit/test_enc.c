@@ -145,6 +145,26 @@ unqp(const char *s, size_t n, size_t step, size_t *olen, unsigned long *bad)
 	return out;
 }
 
+/* Found by fuzzing: a CRLF decoder writes two octets for each LF,
+ * twice what DEC_QP_BOUND() allowed for. */
+static void
+test_qp_crlf_decoder_stays_within_its_bound(void **state)
+{
+	struct dec_qp d;
+	char in[300], *out;
+	size_t w;
+
+	memset(in, '\n', sizeof(in));
+	out = malloc(DEC_QP_BOUND(sizeof(in)));
+	assert_non_null(out);
+	dec_qp_init(&d, 1);
+	w = dec_qp_update(&d, in, sizeof(in), out);
+	assert_int_equal(w, 2 * sizeof(in));
+	assert_true(w <= DEC_QP_BOUND(sizeof(in)));
+	assert_memory_equal(out, "\r\n\r\n", 4);
+	free(out);
+}
+
 static void
 test_qp_rules(void **state)
 {
@@ -312,6 +332,7 @@ main(void)
 		cmocka_unit_test(test_b64_vectors),
 		cmocka_unit_test(test_b64_roundtrip_chunks),
 		cmocka_unit_test(test_b64_decode_bad),
+		cmocka_unit_test(test_qp_crlf_decoder_stays_within_its_bound),
 		cmocka_unit_test(test_qp_rules),
 		cmocka_unit_test(test_qp_roundtrip),
 		cmocka_unit_test(test_qp_decode_lenient),

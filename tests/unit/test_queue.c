@@ -450,6 +450,55 @@ test_stored_envelope_with_nul_byte_is_refused(void **state)
 	    sizeof(err)), -1);
 }
 
+/* Found by fuzzing: a recipient line whose fixed-width fields were not
+ * digits was read, and written back with the fields shifted, so that
+ * queue_rcpt_update() would have overwritten the wrong octets. */
+static void
+test_stored_recipient_prefix_must_be_fixed_width(void **state)
+{
+	const char	*bad[] = {
+		"T 1\nI x\nF a\nR B 999999999999  9NEVER - a@b\n.\n",
+		"T 1\nI x\nF a\nR P 00000000001 000 - - a@b.test\n.\n",
+		"T 1\nI x\nF a\nR P -000000001 0000 - - a@b.test\n.\n",
+		"T 1\nI x\nF a\nR P 0000000000 -001 - - a@b.test\n.\n",
+		"T 1\nI x\nF a\nR P  000000000 0000 - - a@b.test\n.\n",
+		"T 1\nI x\nF a\nRxP 0000000000 0000 - - a@b.test\n.\n",
+		"T 1\nI x\nF a\nR P 0000000000 0000x- - a@b.test\n.\n",
+	};
+	struct qenv	 s;
+	struct buf	 b = BUF_INIT;
+	char		 err[256];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&s, 0, sizeof(s));
+		if (queue_env_parse_stored(bad[i], strlen(bad[i]), 0, &s, err,
+		    sizeof(err)) == 0)
+			fail_msg("accepted: %s", bad[i]);
+	}
+	/* values out of the fields' range are written clamped, as
+	 * queue_rcpt_update() writes them, and read back the same */
+	memset(&s, 0, sizeof(s));
+	s.sender = "a@b.test";
+	s.nrcpt = 1;
+	s.rcpt = calloc(1, sizeof(*s.rcpt));
+	assert_non_null(s.rcpt);
+	s.rcpt[0].state = QR_PENDING;
+	s.rcpt[0].next = 99999999999LL;
+	s.rcpt[0].tries = -5;
+	s.rcpt[0].addr = "c@d.test";
+	assert_int_equal(queue_env_serialize(&s, &b), 0);
+	assert_non_null(strstr(b.s, "\nR P 9999999999 0000 - - c@d.test\n"));
+	free(s.rcpt);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(queue_env_parse_stored(b.s, b.len, 0, &s, err,
+	    sizeof(err)), 0);
+	assert_int_equal(s.rcpt[0].next, 9999999999LL);
+	assert_int_equal(s.rcpt[0].tries, 0);
+	queue_env_free(&s);
+	buf_free(&b);
+}
+
 static void
 test_header_is_32_octets_with_magic_and_length(void **state)
 {
@@ -748,6 +797,7 @@ main(void)
 		cmocka_unit_test(test_null_sender_round_trips),
 		cmocka_unit_test(test_stored_envelope_incomplete_or_corrupt_is_refused),
 		cmocka_unit_test(test_stored_envelope_with_nul_byte_is_refused),
+		cmocka_unit_test(test_stored_recipient_prefix_must_be_fixed_width),
 		cmocka_unit_test(test_header_is_32_octets_with_magic_and_length),
 		TQ(test_env_read_from_a_real_queue_file),
 		TQ(test_rcpt_update_rewrites_state_in_place_and_reread_sees_it),
