@@ -168,11 +168,7 @@ PY
 }
 
 @test "mbsync syncs a mailbox both ways, and a second run changes nothing" {
-	mkdir -p "$(imap_maildir alice)/.Work/cur" "$(imap_maildir alice)/.Work/new" \
-		"$(imap_maildir alice)/.Work/tmp"
-	imap_deliver alice INBOX one
-	imap_deliver alice INBOX two
-	imap_deliver alice Work three
+	sync_far_side
 	serve posta-imapd
 	local near=$BATS_TEST_TMPDIR/near
 	mkdir -p "$near"
@@ -208,10 +204,7 @@ EOT
 	run maildir_state "$near/Work"
 	assert_output 'three '
 	# near: a new message and a read one; far: a flag and a delivery
-	f=$(grep -l 'Subject: one' "$near"/INBOX/*/* | head -n 1)
-	mv "$f" "$near/INBOX/cur/$(basename "${f%%:2,*}"):2,S"
-	printf 'From: alice@example.test\nSubject: written near\n\nnear\n' \
-		>"$near/INBOX/new/1700000000.near.test"
+	sync_near_changes "$near"
 	/usr/bin/python3 - "$PORT" <<'PY'
 import imaplib, sys
 m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
@@ -229,14 +222,10 @@ PY
 	run maildir_state "$near/INBOX"
 	assert_output $'four \none S\ntwo F\nwritten near '
 	# nothing changed: nothing moves on either side
-	far_before=$(ls -R "$(imap_maildir alice)" | grep -v '^dovecot')
-	near_before=$(ls -R "$near" | grep -v mbsyncstate)
-	uidlist=$(cat "$(imap_maildir alice)/dovecot-uidlist")
+	before=$(sync_snapshot "$near")
 	run mbsync -c "$BATS_TEST_TMPDIR/mbsyncrc" -a
 	assert_success
-	[ "$(ls -R "$(imap_maildir alice)" | grep -v '^dovecot')" = "$far_before" ]
-	[ "$(ls -R "$near" | grep -v mbsyncstate)" = "$near_before" ]
-	[ "$(cat "$(imap_maildir alice)/dovecot-uidlist")" = "$uidlist" ]
+	[ "$(sync_snapshot "$near")" = "$before" ]
 }
 
 @test "mutt reads, pipes and deletes a message in batch mode" {
@@ -370,11 +359,7 @@ PY
 }
 
 @test "offlineimap syncs a mailbox both ways, and a second run changes nothing" {
-	mkdir -p "$(imap_maildir alice)/.Work/cur" "$(imap_maildir alice)/.Work/new" \
-		"$(imap_maildir alice)/.Work/tmp"
-	imap_deliver alice INBOX one
-	imap_deliver alice INBOX two
-	imap_deliver alice Work three
+	sync_far_side
 	serve posta-imapd
 	local near=$BATS_TEST_TMPDIR/near
 	cat >"$BATS_TEST_TMPDIR/offlineimaprc" <<EOT
@@ -407,10 +392,7 @@ EOT
 	assert_output $'one \ntwo '
 	run maildir_state "$near/Work"
 	assert_output 'three '
-	f=$(grep -l 'Subject: one' "$near"/INBOX/*/* | head -n 1)
-	mv "$f" "$near/INBOX/cur/$(basename "${f%%:2,*}"):2,S"
-	printf 'From: alice@example.test\nSubject: written near\n\nnear\n' \
-		>"$near/INBOX/new/1700000000_0.1.near"
+	sync_near_changes "$near"
 	/usr/bin/python3 - "$PORT" <<'PY'
 import imaplib, sys
 m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
@@ -428,14 +410,10 @@ PY
 	assert_output $'four \none S\ntwo \nwritten near '
 	run maildir_state "$near/Work"
 	assert_output 'three F'
-	far_before=$(ls -R "$(imap_maildir alice)" | grep -v '^dovecot')
-	near_before=$(ls -R "$near")
-	uidlist=$(cat "$(imap_maildir alice)/dovecot-uidlist")
+	before=$(sync_snapshot "$near")
 	run oi
 	assert_success
-	[ "$(ls -R "$(imap_maildir alice)" | grep -v '^dovecot')" = "$far_before" ]
-	[ "$(ls -R "$near")" = "$near_before" ]
-	[ "$(cat "$(imap_maildir alice)/dovecot-uidlist")" = "$uidlist" ]
+	[ "$(sync_snapshot "$near")" = "$before" ]
 }
 
 @test "started as root it reads the TLS key, then serves as mail_user" {

@@ -41,3 +41,32 @@ for sub in ("new", "cur"):
 print("\n".join(sorted(out)))
 PY
 }
+
+# The far side of the sync tests: INBOX with "one" and "two", Work with
+# "three".
+sync_far_side() {
+	local md
+	md=$(imap_maildir alice)
+	mkdir -p "$md/.Work/cur" "$md/.Work/new" "$md/.Work/tmp"
+	imap_deliver alice INBOX one
+	imap_deliver alice INBOX two
+	imap_deliver alice Work three
+}
+
+# The near side's changes between two syncs of Maildir $1: "one" read,
+# a new message written.
+sync_near_changes() {
+	local f
+	f=$(grep -l 'Subject: one' "$1"/INBOX/*/* | head -n 1)
+	mv "$f" "$1/INBOX/cur/$(basename "${f%%:2,*}"):2,S"
+	printf 'From: alice@example.test\nSubject: written near\n\nnear\n' \
+		>"$1/INBOX/new/1700000000_0.1.near"
+}
+
+# What a sync with nothing to do must leave alone: both trees and the
+# UID list (near side $1), printed for comparison.
+sync_snapshot() {
+	ls -R "$(imap_maildir alice)" | grep -v '^dovecot'
+	ls -R "$1" | grep -v mbsyncstate
+	cat "$(imap_maildir alice)/dovecot-uidlist"
+}
