@@ -199,21 +199,10 @@ SyncState *
 EOT
 	run mbsync -q -c "$BATS_TEST_TMPDIR/mbsyncrc" -a
 	assert_success
-	run maildir_state "$near/INBOX"
-	assert_output $'one \ntwo '
-	run maildir_state "$near/Work"
-	assert_output 'three '
+	sync_first_copied "$near"
 	# near: a new message and a read one; far: a flag and a delivery
 	sync_near_changes "$near"
-	/usr/bin/python3 - "$PORT" <<'PY'
-import imaplib, sys
-m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
-m.login("alice@example.test", "posta")
-m.select("INBOX")
-typ, data = m.search(None, "SUBJECT", "two")
-m.store(data[0].decode(), "+FLAGS", r"(\Flagged)")
-m.logout()
-PY
+	imap_flag INBOX 2 '\Flagged'
 	imap_deliver alice INBOX four
 	run mbsync -q -c "$BATS_TEST_TMPDIR/mbsyncrc" -a
 	assert_success
@@ -388,19 +377,9 @@ EOT
 	oi() { timeout 60 offlineimap -c "$BATS_TEST_TMPDIR/offlineimaprc" -o -u quiet; }
 	run oi
 	assert_success
-	run maildir_state "$near/INBOX"
-	assert_output $'one \ntwo '
-	run maildir_state "$near/Work"
-	assert_output 'three '
+	sync_first_copied "$near"
 	sync_near_changes "$near"
-	/usr/bin/python3 - "$PORT" <<'PY'
-import imaplib, sys
-m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
-m.login("alice@example.test", "posta")
-m.select("Work")
-m.store("1", "+FLAGS", r"(\Flagged)")
-m.logout()
-PY
+	imap_flag Work 1 '\Flagged'
 	imap_deliver alice INBOX four
 	run oi
 	assert_success

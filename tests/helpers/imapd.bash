@@ -70,3 +70,23 @@ sync_snapshot() {
 	ls -R "$1" | grep -v mbsyncstate
 	cat "$(imap_maildir alice)/dovecot-uidlist"
 }
+
+# After a first sync into near Maildir $1: the far side's messages.
+sync_first_copied() {
+	run maildir_state "$1/INBOX"
+	assert_output $'one \ntwo '
+	run maildir_state "$1/Work"
+	assert_output 'three '
+}
+
+# STORE +FLAGS FLAG on message SEQ of FOLDER over IMAP (port $PORT).
+imap_flag() {
+	/usr/bin/python3 - "$PORT" "$1" "$2" "$3" <<'PY'
+import imaplib, sys
+m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+m.login("alice@example.test", "posta")
+m.select(sys.argv[2])
+assert m.store(sys.argv[3], "+FLAGS", "(%s)" % sys.argv[4])[0] == "OK"
+m.logout()
+PY
+}
