@@ -230,7 +230,12 @@ rec_append(struct uidlist *ul, uint32_t uid, const char *ext, size_t extlen,
 	struct uidrec	*nr, *r;
 	char		*mem;
 
-	if (ul->nrecs > 0 && uid <= ul->recs[ul->nrecs - 1].uid) {
+	/* the last UID there is would leave no next UID: nextuid would wrap
+	 * to 0 and new mail get UID 1 again (RFC 3501 2.3.1.1: UIDs only
+	 * grow); such a list is broken, and a new one gets a new
+	 * UIDVALIDITY */
+	if ((ul->nrecs > 0 && uid <= ul->recs[ul->nrecs - 1].uid) ||
+	    uid == UINT32_MAX) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -232,6 +232,30 @@ test_a_nul_octet_is_refused(void **state)
 	}
 }
 
+/* Found by fuzzing: a record with UID 4294967295 made the next UID
+ * wrap to 0, so that the next message got UID 1 again. */
+static void
+test_the_last_uid_is_refused(void **state)
+{
+	struct fixture		*f = *state;
+	struct uidlist		 ul;
+	static const char	 last[] = "3 V1 N5\n4294967295 :p\n";
+	static const char	 full[] = "3 V1 N4294967295\n7 :q\n";
+
+	uidlist_init(&ul, f->dir);
+	errno = 0;
+	assert_int_equal(uidlist_parse(&ul, last, sizeof(last) - 1), -1);
+	assert_int_equal(errno, EINVAL);
+	uidlist_free(&ul);
+	uidlist_init(&ul, f->dir);
+	assert_int_equal(uidlist_parse(&ul, full, sizeof(full) - 1), 0);
+	assert_int_equal(ul.nextuid, 4294967295u);
+	assert_null(uidlist_add(&ul, "r", 0));
+	assert_int_equal(ul.nextuid, 4294967295u);
+	assert_int_equal(ul.nrecs, 1);
+	uidlist_free(&ul);
+}
+
 static void
 test_new_list_round_trip(void **state)
 {
@@ -440,6 +464,8 @@ main(void)
 		    test_a_dovecot_written_list_is_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_a_nul_octet_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_the_last_uid_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_next_uid_is_past_appended_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(
