@@ -260,3 +260,24 @@ side_by_side() {
 	    { printf "%-18s %12.4f %12.4f %8.2f\n", (k[FNR] == "cpu" ? "server cpu s" : k[FNR]),
 	    a[FNR], $2, (a[FNR] > 0 ? $2 / a[FNR] : 0) }' "$1" "$2"
 }
+
+# wait_files N SECONDS DIR...: wait until the DIRs hold N files in all
+# (at most SECONDS); prints the count
+wait_files() {
+	python3 - "$@" <<'PY'
+import os, sys, time
+n, limit, dirs = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]
+end = time.monotonic() + limit
+while True:
+    c = 0
+    for d in dirs:
+        try:
+            c += len(os.listdir(d))
+        except OSError:
+            pass
+    if c >= n or time.monotonic() > end:
+        break
+    time.sleep(0.02)
+print(c)
+PY
+}
