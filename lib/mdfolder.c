@@ -458,7 +458,7 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 	struct md_msg		*m;
 	struct md_name		 nm;
 	struct uidrec		*rec;
-	size_t			 nfa = 0, cafa = 0, i, j, live;
+	size_t			 nfa = 0, cafa = 0, i, j, nu, live;
 	int			 scanned_cur = 0, r, save;
 	const char		*name;
 
@@ -569,19 +569,32 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 			goto fail;
 	}
 
-	/* files without a UID: one each (duplicates of a base dropped),
-	 * in order of arrival */
-	if (nfa > 0)
-		qsort(fa, nfa, sizeof(*fa), cmp_found_base);
-	for (i = j = 0; i < nfa; i++) {
-		if (j > 0 && fa[i].baselen == fa[j - 1].baselen &&
+	/*
+	 * files without a UID: one each (duplicates of a base dropped),
+	 * in order of arrival.  They are put after the files with a UID
+	 * (which the marks already made one a base), so that only they
+	 * are sorted twice: a warm SELECT has none.
+	 */
+	for (i = nu = 0; i < nfa; i++)
+		if (fa[i].uid != 0) {
+			if (i != nu) {
+				v = fa[nu];
+				fa[nu] = fa[i];
+				fa[i] = v;
+			}
+			nu++;
+		}
+	if (nfa - nu > 1)
+		qsort(fa + nu, nfa - nu, sizeof(*fa), cmp_found_base);
+	for (i = j = nu; i < nfa; i++) {
+		if (j > nu && fa[i].baselen == fa[j - 1].baselen &&
 		    memcmp(fa[i].name, fa[j - 1].name, fa[i].baselen) == 0)
 			continue;
 		fa[j++] = fa[i];
 	}
 	nfa = j;
-	if (nfa > 0)
-		qsort(fa, nfa, sizeof(*fa), cmp_found_time);
+	if (nfa - nu > 1)
+		qsort(fa + nu, nfa - nu, sizeof(*fa), cmp_found_time);
 	if (f->ul.uidvalidity == 0)
 		uidlist_create(&f->ul);
 	for (i = 0; i < nfa; i++) {

@@ -272,6 +272,34 @@ needs_text(const struct imap_cmd *c)
 	return 0;
 }
 
+/*
+ * Whether the MIME structure is needed: not for the whole message
+ * (BODY[], RFC822), which msg_section takes from the text itself, so
+ * a client downloading mail does not pay for a parse of each message.
+ */
+static int
+needs_structure(const struct imap_cmd *c)
+{
+	const struct imap_fatt	*fa;
+	size_t			 i;
+
+	for (i = 0; i < c->nfatt; i++) {
+		fa = &c->fatt[i];
+		switch (fa->type) {
+		case FA_ENVELOPE: case FA_RFC822_HEADER: case FA_RFC822_TEXT:
+		case FA_BODY: case FA_BODYSTRUCTURE:
+			return 1;
+		case FA_SECTION:
+			if (fa->sec.spec != SEC_ALL || fa->sec.npart != 0)
+				return 1;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
 /* A section's text, cut to its <partial>, as "NAME {n}CRLF..." */
 static int
 section_out(struct buf *b, const char *name, const struct msg *mp,
@@ -315,9 +343,15 @@ fetch_one(struct imapd *sd, struct imap_cmd *c, size_t idx, struct buf *b,
 			/* gone under us: the expunge comes with the next report */
 			return 0;
 		}
-		if (msg_parse(&mp, s, len) == -1)
-			goto out;
-		parsed = 1;
+		if (needs_structure(c)) {
+			if (msg_parse(&mp, s, len) == -1)
+				goto out;
+			parsed = 1;
+		} else {
+			memset(&mp, 0, sizeof(mp));
+			mp.s = s;
+			mp.len = len;
+		}
 	}
 	for (i = 0; i < c->nfatt; i++) {
 		fa = &c->fatt[i];
