@@ -482,6 +482,7 @@ cmd_store(struct imapd *sd, struct imap_cmd *c)
 	uint32_t		 kw, nkw;
 	char			*marks;
 	size_t			 i;
+	int			 locked;
 
 	if (sd->readonly) {
 		reply(sd, "%s NO [READ-ONLY] mailbox is read-only", c->tag);
@@ -493,6 +494,13 @@ cmd_store(struct imapd *sd, struct imap_cmd *c)
 	}
 	if (select_set(sd, c, &c->set, c->uid, &marks) == -1)
 		return;
+	/*
+	 * The renames under one hold of the folder's lock (one lock file
+	 * made and removed for the command, not one a message); the
+	 * replies after it, so that a client slow to read never keeps the
+	 * lock.  marks[i] = 2: changed, or unchanged but reported.
+	 */
+	locked = md_lock(f) == 0;
 	for (i = 0; i < sd->nknown; i++) {
 		m = &f->msgs[i];
 		if (!marks[i] || m->expunged)
@@ -515,7 +523,13 @@ cmd_store(struct imapd *sd, struct imap_cmd *c)
 				    (unsigned)m->uid);
 			continue;
 		}
-		if (c->silent)
+		marks[i] = 2;
+	}
+	if (locked)
+		md_unlock(f);
+	for (i = 0; i < sd->nknown && !c->silent; i++) {
+		m = &f->msgs[i];
+		if (marks[i] != 2)
 			continue;
 		buf_reset(&b);
 		buf_printf(&b, "* %zu FETCH (FLAGS ", i + 1);
