@@ -190,6 +190,7 @@ EOT
 # where the unpacked usr/ is overlaid, read-only, on /usr.  Nothing is
 # written outside the namespace.
 dv_run() {
+	# shellcheck disable=SC2016
 	unshare -m sh -c 'mount --make-rprivate / &&
 	    mount -t overlay overlay -o "lowerdir=$0/usr:/usr" /usr && exec "$@"' "$PR" "$@"
 }
