@@ -320,9 +320,11 @@ dns_parse_answer(const uint8_t *wire, size_t len, const char *qname,
 		if (r == 1)
 			goto bad;
 	}
-	if (ldns_pkt_get_rcode(pkt) == LDNS_RCODE_NXDOMAIN)
+	if (ldns_pkt_get_rcode(pkt) == LDNS_RCODE_NXDOMAIN) {
+		/* records beside NXDOMAIN contradict it: none kept */
+		dns_answer_free(a);
 		a->rcode = DNS_R_NXDOMAIN;
-	else if (a->nmx > 0 || a->naddr > 0)
+	} else if (a->nmx > 0 || a->naddr > 0)
 		a->rcode = DNS_R_DATA;
 	else if (a->ncname > 0)
 		a->rcode = DNS_R_CNAME;

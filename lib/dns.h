@@ -16,7 +16,9 @@
  * AAAA then A, port 0; an exchanger whose names do not resolve is kept
  * with naddr 0 and its own status (a client skips it).  An address
  * literal ("[192.0.2.1]", "[IPv6:2001:db8::1]", RFC 5321 4.1.3) is its
- * own exchanger, without DNS.
+ * own exchanger, without DNS.  The AD bits are the resolver's word
+ * (RFC 6840 5.7): worth something only from a validating resolver on a
+ * trusted path, such as one on loopback.
  */
 #ifndef POSTA_DNS_H
 #define POSTA_DNS_H
@@ -29,10 +31,12 @@
 #define DNS_OK		0	/* exchangers found */
 #define DNS_NOMAIL	1	/* NXDOMAIN, null MX (RFC 7505), no MX and
 				 * no address: the domain takes no mail */
-#define DNS_TEMP	2	/* SERVFAIL, timeout, no exchanger reachable
-				 * yet: try again later */
-#define DNS_PERM	3	/* malformed name, refused query, exchangers
-				 * that do not exist: a permanent failure */
+#define DNS_TEMP	2	/* SERVFAIL, REFUSED (the resolver's set-up),
+				 * timeout, a malformed answer, exchangers
+				 * without an address yet: try again later */
+#define DNS_PERM	3	/* not a domain name, a CNAME chain too
+				 * long, exchangers that do not exist: a
+				 * permanent failure */
 
 #define DNS_NAMELEN	256	/* a presentation name without the final
 				 * dot, NUL included (RFC 1035 2.3.4) */

@@ -2,6 +2,7 @@
  * imapsearch: SEARCH evaluation (RFC 3501 6.4.4); see imapsearch.h.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,21 +22,78 @@ struct ctx {
 	int			 parsed;
 };
 
-/* Case-insensitive (ASCII) substring; an empty needle is everywhere. */
+/*
+ * The next character of s at *i, case-folded: ASCII, Latin-1, Latin
+ * Extended-A, Greek and Cyrillic capitals become small letters.  An
+ * octet that is not part of valid UTF-8 stands for itself (above the
+ * Unicode range, so it matches only itself).
+ */
+static uint32_t
+fold_next(const char *s, size_t len, size_t *i)
+{
+	const unsigned char	*u = (const unsigned char *)s + *i;
+	size_t			 left = len - *i, n, k;
+	uint32_t		 c;
+
+	if (u[0] < 0x80) {
+		(*i)++;
+		return (uint32_t)tolower(u[0]);
+	}
+	if ((u[0] & 0xe0) == 0xc0) {
+		n = 2;
+		c = u[0] & 0x1f;
+	} else if ((u[0] & 0xf0) == 0xe0) {
+		n = 3;
+		c = u[0] & 0x0f;
+	} else if ((u[0] & 0xf8) == 0xf0) {
+		n = 4;
+		c = u[0] & 0x07;
+	} else
+		n = 0, c = 0;
+	if (n == 0 || n > left)
+		goto raw;
+	for (k = 1; k < n; k++) {
+		if ((u[k] & 0xc0) != 0x80)
+			goto raw;
+		c = c << 6 | (u[k] & 0x3f);
+	}
+	*i += n;
+	if ((c >= 0xc0 && c <= 0xde && c != 0xd7) ||	/* Latin-1 */
+	    (c >= 0x391 && c <= 0x3ab) ||		/* Greek */
+	    (c >= 0x410 && c <= 0x42f))			/* Cyrillic */
+		return c + 0x20;
+	if (c >= 0x400 && c <= 0x40f)
+		return c + 0x50;
+	if (c == 0x178)
+		return 0xff;				/* Y diaeresis */
+	if (c >= 0x100 && c <= 0x17f && c != 0x130 && c != 0x138 &&
+	    c != 0x149 && c != 0x178 && c != 0x17f &&
+	    ((c < 0x139 || (c > 0x148 && c < 0x179)) ? (c & 1) == 0 : (c & 1)))
+		return c + 1;				/* Latin Extended-A */
+	return c;
+raw:
+	(*i)++;
+	return 0x110000u + u[0];
+}
+
+/* Case-insensitive substring (see fold_next); an empty needle is everywhere. */
 static int
 has_substr(const char *h, size_t hlen, const char *n)
 {
-	size_t	 nlen = strlen(n), i, j;
+	size_t	 nlen = strlen(n), i, hi, ni;
 
 	if (nlen == 0)
 		return 1;
-	for (i = 0; i + nlen <= hlen; i++) {
-		for (j = 0; j < nlen; j++)
-			if (tolower((unsigned char)h[i + j]) !=
-			    tolower((unsigned char)n[j]))
+	for (i = 0; i < hlen; (void)fold_next(h, hlen, &i)) {
+		hi = i;
+		ni = 0;
+		for (;;) {
+			if (ni == nlen)
+				return 1;
+			if (hi == hlen ||
+			    fold_next(h, hlen, &hi) != fold_next(n, nlen, &ni))
 				break;
-		if (j == nlen)
-			return 1;
+		}
 	}
 	return 0;
 }

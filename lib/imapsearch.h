@@ -4,12 +4,12 @@
  * comes in a struct imap_smsg; the message text, when a key needs it
  * (header and body keys, SENT*), is asked for once through ->load.
  *
- * Text keys are case-insensitive substrings (ASCII letters fold; UTF-8
- * is compared as octets after the search string's own case folding of
- * ASCII).  Header keys look at every field of that name, unfolded, with
- * RFC 2047 encoded words decoded (lib/enc rfc2047_decode); BODY looks at
- * each text part of the body with its transfer encoding undone; TEXT at
- * the header and the body.  Dates without time and timezone: the
+ * Text keys are case-insensitive substrings: ASCII, Latin-1, Latin
+ * Extended-A, Greek and Cyrillic letters fold (UTF-8 on both sides;
+ * other octets compare as they are).  Header keys look at every field
+ * of that name, unfolded, with RFC 2047 encoded words decoded (lib/enc
+ * rfc2047_decode); BODY looks at each text part of the body with its
+ * transfer encoding undone; TEXT at the header and the body.  Dates without time and timezone: the
  * internal date's UTC day, the Date: field's day as written.
  */
 #ifndef POSTA_IMAPSEARCH_H

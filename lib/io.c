@@ -286,3 +286,17 @@ write_full(int fd, const void *p, size_t n)
 	}
 	return 0;
 }
+
+int
+fsync_dir(const char *dir)
+{
+	int	 fd, r, save;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	r = fsync(fd);
+	save = errno;
+	close(fd);
+	errno = save;
+	return r;
+}

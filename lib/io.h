@@ -66,5 +66,8 @@ void	io_free(struct io *);
 /* write(2) all of p to a plain descriptor, again after EINTR and short
  * writes; 0, or -1 with errno. */
 int	write_full(int fd, const void *p, size_t n);
+/* fsync(2) a directory, so that a rename or link in it is durable; 0,
+ * or -1 with errno. */
+int	fsync_dir(const char *dir);
 
 #endif

@@ -26,12 +26,15 @@
  *
  * Consistency with other processes (posta-local delivering, other
  * sessions, Dovecot): md_sync() looks at new/ and cur/ only when their
- * mtime changed since it last looked (a directory changed within the last
- * second counts as changed once more, since mtimes are coarse), reads
- * the uidlist only when it was replaced or grew, and gives UIDs to new
- * files under the uidlist lock, with new/ (and cur/ when it changed)
- * read under that lock, so UIDs only ever grow in every session's view.
- * A delivery costs a read of new/, never of cur/.
+ * mtime changed since it last looked (an mtime read before the clock
+ * moved past it counts as changed once more, since mtimes are coarse),
+ * reads the uidlist only when it was replaced or grew, and gives UIDs
+ * to new files under the uidlist lock, with new/ (and cur/ when it
+ * changed) read under that lock, so UIDs only ever grow in every
+ * session's view.  Every rename in cur/ is made under that lock too,
+ * as Dovecot does, so that no readdir(3) misses a file being renamed.
+ * A delivery costs a read of new/, never of cur/, even when the session
+ * then moves it to cur/ (see md_lock).
  *
  * Errors: functions return -1 (or NULL) with errno set; EAGAIN means a
  * lock stayed busy (try later: 4xx, -ERR, NO [INUSE]), ENOENT a folder
@@ -123,8 +126,11 @@ int	md_folder_delete(const char *maildir, const char *name);
 int	md_folder_rename(const char *maildir, const char *oldname,
 	    const char *newname);
 
-/* Subscriptions: the `subscriptions' file in the Maildir, one folder
- * name a line, as Dovecot reads and writes it. */
+/* Subscriptions: the `subscriptions' file in the Maildir, in Dovecot's
+ * version 2 form (a "V\t2" line and an empty one, then a name a line
+ * with TAB for the hierarchy separator); version 1 files (a name a
+ * line) are read too.  Changed under `subscriptions.lock' (created
+ * exclusively, written, renamed over the file). */
 int	md_subscriptions(const char *maildir, struct md_list *);
 int	md_subscribe(const char *maildir, const char *name, int on);
 
@@ -161,10 +167,13 @@ struct md_folder {
 	struct uidlist	 ul;
 	struct timespec	 newmt, curmt;	/* mtimes when last read */
 	int		 newdirty, curdirty;
+	int		 curclean;	/* cur/ as last read when locked */
+	int		 curown;	/* cur/ changed by us under the lock */
+	int		 settle;	/* the lock waits for cur/ to settle */
 	int		 synced;
 	int		 lockdepth;
 	size_t		 msgcap;
-	size_t		*hash;		/* base -> index into msgs */
+	struct uidhash	*hash;		/* base -> index into msgs */
 	size_t		 hashcap;
 	size_t		 hashused;
 	size_t		 gen;
@@ -196,7 +205,13 @@ void	md_close(struct md_folder *);
 int	md_sync(struct md_folder *, int flags, struct md_changes *);
 /* Hold the folder's uidlist lock across several calls (a STORE or
  * EXPUNGE of many messages); the calls below take it for themselves
- * otherwise.  Nested calls count. */
+ * otherwise.  Nested calls count.  When this process changed cur/
+ * under md_lock (or md_sync moved files there), the last md_unlock
+ * waits (a clock tick, a few milliseconds) until the clock has passed
+ * cur/'s new mtime, so that the next md_sync can trust it and need not
+ * read cur/ again.  A single md_set_flags or md_expunge outside md_lock
+ * does not wait, and leaves cur/ to be read at the next md_sync: wrap
+ * a loop of them in one md_lock/md_unlock. */
 int	md_lock(struct md_folder *);
 void	md_unlock(struct md_folder *);
 /* Remove the expunged entries from msgs (when the client has been
@@ -227,7 +242,8 @@ int	md_set_flags(struct md_folder *, struct md_msg *, unsigned int flags,
 	    uint32_t kw);
 /* Move a message from new/ to cur/ with its flags (none: ":2,"). */
 int	md_to_cur(struct md_folder *, struct md_msg *);
-/* Remove a message file; the entry is marked expunged. */
+/* Remove a message file (under the lock); the entry is marked
+ * expunged. */
 int	md_expunge(struct md_folder *, struct md_msg *);
 
 /* Copy a message into dst with the given flags and keywords (letters of
@@ -251,7 +267,8 @@ void	md_append_abort(struct md_append *);
 
 /* Keywords of a folder: the letter index (0..25) of a name, made and
  * saved when create and absent; -1 with ENOENT (absent) or ENOSPC (all
- * 26 used).  md_keyword_name: NULL when the index is unused. */
+ * 26 used).  md_keyword_name: NULL when the index is unused (the table
+ * is read by md_sync and md_keyword_index). */
 int	md_keyword_index(struct md_folder *, const char *name, int create);
 const char *md_keyword_name(const struct md_folder *, int index);
 /* Translate keyword bits of src's table into dst's, making names in dst

@@ -23,7 +23,10 @@
 #include "mdeliver.h"
 #include "mdpriv.h"
 
-static int	 view_rebuild(struct md_folder *);
+static int	 view_rebuild(struct md_folder *, size_t);
+static int	 dir_stat(struct md_folder *, const char *, struct timespec *);
+static int	 ts_eq(const struct timespec *, const struct timespec *);
+static int	 ts_trusted(const struct timespec *, const struct timespec *);
 
 /* --- the session's view: base -> index ------------------------------- */
 
@@ -31,21 +34,26 @@ static void
 view_insert(struct md_folder *f, size_t idx)
 {
 	const struct md_msg	*m = &f->msgs[idx];
+	uint64_t		 h = uidlist_hash(m->name, m->baselen);
 	size_t			 i;
 
-	i = uidlist_hash(m->name, m->baselen) & (f->hashcap - 1);
-	while (f->hash[i] != 0)
+	i = h & (f->hashcap - 1);
+	while (f->hash[i].idx != 0)
 		i = (i + 1) & (f->hashcap - 1);
-	f->hash[i] = idx + 1;
+	f->hash[i].idx = (uint32_t)idx + 1;
+	f->hash[i].h = (uint32_t)(h >> 32);
 	f->hashused++;
 }
 
+/* The index again, with room for n messages. */
 static int
-view_rebuild(struct md_folder *f)
+view_rebuild(struct md_folder *f, size_t n)
 {
 	size_t	 cap = 64, i;
 
-	while (cap < (f->nmsgs + 1) * 2)
+	if (n < f->nmsgs)
+		n = f->nmsgs;
+	while (cap < (n + 1) * 2)
 		cap *= 2;
 	free(f->hash);
 	f->hashused = 0;
@@ -63,54 +71,69 @@ static struct md_msg *
 view_find(struct md_folder *f, const char *base, size_t baselen)
 {
 	struct md_msg	*m;
+	uint64_t	 h;
 	size_t		 i;
 
 	if (f->hashcap == 0)
 		return NULL;
-	i = uidlist_hash(base, baselen) & (f->hashcap - 1);
-	while (f->hash[i] != 0) {
-		m = &f->msgs[f->hash[i] - 1];
+	h = uidlist_hash(base, baselen);
+	for (i = h & (f->hashcap - 1); f->hash[i].idx != 0;
+	    i = (i + 1) & (f->hashcap - 1)) {
+		if (f->hash[i].h != (uint32_t)(h >> 32))
+			continue;
+		m = &f->msgs[f->hash[i].idx - 1];
 		if (!m->expunged && m->baselen == baselen &&
 		    memcmp(m->name, base, baselen) == 0)
 			return m;
-		i = (i + 1) & (f->hashcap - 1);
 	}
 	return NULL;
 }
 
+/* Room for n more messages, in the array and in the index. */
+static int
+view_reserve(struct md_folder *f, size_t n)
+{
+	struct md_msg	*nm;
+	size_t		 cap = f->msgcap ? f->msgcap : 64;
+
+	while (cap < f->nmsgs + n)
+		cap *= 2;
+	if (cap > f->msgcap) {
+		if ((nm = reallocarray(f->msgs, cap, sizeof(*nm))) == NULL)
+			return -1;
+		f->msgs = nm;
+		f->msgcap = cap;
+	}
+	if ((f->nmsgs + n + 1) * 2 > f->hashcap)
+		return view_rebuild(f, f->nmsgs + n);
+	return 0;
+}
+
 /* Append a message to the view (uid above every earlier one). */
 static struct md_msg *
-view_add(struct md_folder *f, uint32_t uid, const char *name, int in_new)
+view_add(struct md_folder *f, uint32_t uid, const char *name, int in_new,
+    const struct md_name *n)
 {
-	struct md_msg	*nm, *m;
-	struct md_name	 n;
+	struct md_msg	*m;
 	struct stat	 st;
 	char		 path[PATH_MAX];
 
-	if (md_name_parse(name, &n) == -1)
+	if (view_reserve(f, 1) == -1)
 		return NULL;
-	if (f->nmsgs == f->msgcap) {
-		nm = reallocarray(f->msgs, f->msgcap ? f->msgcap * 2 : 64,
-		    sizeof(*nm));
-		if (nm == NULL)
-			return NULL;
-		f->msgs = nm;
-		f->msgcap = f->msgcap ? f->msgcap * 2 : 64;
-	}
 	m = &f->msgs[f->nmsgs];
 	memset(m, 0, sizeof(*m));
 	if ((m->name = strdup(name)) == NULL)
 		return NULL;
 	m->uid = uid;
-	m->baselen = n.baselen;
-	m->flags = n.flags;
-	m->keywords = n.keywords;
-	m->size = n.size;
-	m->vsize = n.vsize;
+	m->baselen = n->baselen;
+	m->flags = n->flags;
+	m->keywords = n->keywords;
+	m->size = n->size;
+	m->vsize = n->vsize;
 	m->in_new = in_new ? 1 : 0;
 	m->seen = f->gen;
-	m->date = n.secs;
-	if (n.secs < 0 || md_settings.mtime_date) {
+	m->date = n->secs;
+	if (n->secs < 0 || md_settings.mtime_date) {
 		if (md_msg_path(f, m, path, sizeof(path)) == 0 &&
 		    stat(path, &st) == 0) {
 			m->date = st.st_mtime;
@@ -124,10 +147,7 @@ view_add(struct md_folder *f, uint32_t uid, const char *name, int in_new)
 		f->uidnext = uid + 1;
 	if (f->maxuid < uid)
 		f->maxuid = uid;
-	if (f->hashcap == 0 || (f->hashused + 1) * 2 > f->hashcap)
-		view_rebuild(f);
-	else
-		view_insert(f, f->nmsgs - 1);
+	view_insert(f, f->nmsgs - 1);
 	return m;
 }
 
@@ -190,14 +210,68 @@ md_close(struct md_folder *f)
 	free(f);
 }
 
+/* Take the lock (nested: counted).  settle: when this is the outermost
+ * lock and cur/ is changed under it, md_unlock waits for the clock (see
+ * cur_settle); single calls do not wait, and leave cur/ to be read at
+ * the next md_sync instead. */
+static int
+lock_folder(struct md_folder *f, int settle)
+{
+	struct timespec	 mt;
+
+	if (f->lockdepth > 0) {
+		f->lockdepth++;
+		return 0;
+	}
+	if (uidlist_lock(&f->ul, md_settings.lock_timeout,
+	    md_settings.lock_stale) == -1)
+		return -1;
+	f->lockdepth = 1;
+	f->settle = settle;
+	/* is cur/ still as this session last read it? */
+	f->curown = 0;
+	f->curclean = f->synced && !f->curdirty &&
+	    dir_stat(f, "cur", &mt) == 0 && ts_eq(&mt, &f->curmt);
+	return 0;
+}
+
+/*
+ * cur/ was read or changed by this process under the lock, with no
+ * change by another before: wait (still locked) until the coarse clock
+ * is past cur/'s mtime, so that any later change by another process
+ * gets a later mtime, and take that mtime as read.  Only processes
+ * that ignore the lock can slip a change in unseen, as with Dovecot.
+ */
+static void
+cur_settle(struct md_folder *f)
+{
+	struct timespec	 now, mt, pause = { 0, 1000 * 1000 };
+	int		 tries;
+
+	if (!f->curclean) {
+		f->curdirty = 1;
+		return;
+	}
+	for (tries = 0; tries < 50; tries++) {
+		clock_gettime(CLOCK_REALTIME_COARSE, &now);
+		if (dir_stat(f, "cur", &mt) == -1)
+			break;
+		if (ts_trusted(&now, &mt)) {
+			f->curmt = mt;
+			f->curdirty = 0;
+			return;
+		}
+		if (mt.tv_nsec == 0)
+			break;		/* whole seconds: not worth a wait */
+		nanosleep(&pause, NULL);
+	}
+	f->curdirty = 1;
+}
+
 int
 md_lock(struct md_folder *f)
 {
-	if (f->lockdepth == 0 && uidlist_lock(&f->ul, md_settings.lock_timeout,
-	    md_settings.lock_stale) == -1)
-		return -1;
-	f->lockdepth++;
-	return 0;
+	return lock_folder(f, 1);
 }
 
 void
@@ -205,8 +279,16 @@ md_unlock(struct md_folder *f)
 {
 	if (f->lockdepth == 0)
 		return;
-	if (--f->lockdepth == 0)
-		uidlist_unlock(&f->ul);
+	if (--f->lockdepth > 0)
+		return;
+	if (f->curown) {
+		if (f->settle)
+			cur_settle(f);
+		else
+			f->curdirty = 1;
+	}
+	f->curown = 0;
+	uidlist_unlock(&f->ul);
 }
 
 /* Write the uidlist's changes; the lock stays held by the caller. */
@@ -325,23 +407,20 @@ struct found {
 	uint32_t	 uid;		/* 0: none yet */
 	const char	*name;
 	int		 in_new;
-	time_t		 secs;
-	long		 usec;
-	size_t		 baselen;
+	struct md_name	 nm;
 };
 
 static int
 cmp_found_base(const void *a, const void *b)
 {
 	const struct found	*x = a, *y = b;
-	size_t			 n = x->baselen < y->baselen ? x->baselen :
-				    y->baselen;
+	size_t			 xl = x->nm.baselen, yl = y->nm.baselen;
 	int			 c;
 
-	if ((c = memcmp(x->name, y->name, n)) != 0)
+	if ((c = memcmp(x->name, y->name, xl < yl ? xl : yl)) != 0)
 		return c;
-	if (x->baselen != y->baselen)
-		return x->baselen < y->baselen ? -1 : 1;
+	if (xl != yl)
+		return xl < yl ? -1 : 1;
 	return x->in_new - y->in_new;	/* cur/ first */
 }
 
@@ -350,10 +429,10 @@ cmp_found_time(const void *a, const void *b)
 {
 	const struct found	*x = a, *y = b;
 
-	if (x->secs != y->secs)
-		return x->secs < y->secs ? -1 : 1;
-	if (x->usec != y->usec)
-		return x->usec < y->usec ? -1 : 1;
+	if (x->nm.secs != y->nm.secs)
+		return x->nm.secs < y->nm.secs ? -1 : 1;
+	if (x->nm.usec != y->nm.usec)
+		return x->nm.usec < y->nm.usec ? -1 : 1;
 	return strcmp(x->name, y->name);
 }
 
@@ -443,7 +522,7 @@ claim_new(struct md_folder *f)
 		}
 		m->in_new = 0;
 		m->recent = 1;
-		f->curdirty = 1;
+		f->curown = 1;
 	}
 	return 0;
 }
@@ -458,7 +537,7 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 	struct md_msg		*m;
 	struct md_name		 nm;
 	struct uidrec		*rec;
-	size_t			 nfa = 0, cafa = 0, i, j, nu, live;
+	size_t			 nfa = 0, cafa = 0, i, j, live, known;
 	int			 scanned_cur = 0, r, save;
 	const char		*name;
 
@@ -476,7 +555,7 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 			return 0;
 	}
 
-	if (md_lock(f) == -1)
+	if (lock_folder(f, 1) == -1)
 		return -1;
 	r = uidlist_refresh(&f->ul);
 	if (r == -1 && errno == EINVAL)
@@ -510,7 +589,15 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 			goto fail;
 		scanned_cur = 1;
 		f->curmt = cmt;
-		f->curdirty = !ts_trusted(&now, &cmt);
+		/* unchanged while it was read: settled at the unlock */
+		if (dir_stat(f, "cur", &nmt) == 0 && ts_eq(&nmt, &cmt)) {
+			f->curclean = 1;
+			f->curown = 1;
+			f->curdirty = 0;
+		} else {
+			f->curclean = 0;
+			f->curdirty = 1;
+		}
 	}
 
 	/* cur/ entries win over new/ ones of the same base: walk cur/'s
@@ -544,9 +631,7 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 		memset(&v, 0, sizeof(v));
 		v.name = name;
 		v.in_new = sc.e[i].in_new;
-		v.secs = nm.secs;
-		v.usec = nm.usec;
-		v.baselen = nm.baselen;
+		v.nm = nm;
 		if ((rec = uidlist_find(&f->ul, name, nm.baselen)) != NULL) {
 			if (rec->mark == f->gen)
 				continue;
@@ -564,49 +649,48 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 			if (uidlist_set_name(&f->ul, rec, name) == -1)
 				goto fail;
 			v.uid = rec->uid;
+			/* sizes Dovecot keeps in the list when the name
+			 * has none */
+			if (v.nm.vsize < 0)
+				v.nm.vsize = uidlist_ext_num(rec, 'W');
+			if (v.nm.size < 0)
+				v.nm.size = uidlist_ext_num(rec, 'S');
 		}
 		if (found_add(&fa, &nfa, &cafa, &v) == -1)
 			goto fail;
 	}
 
-	/*
-	 * files without a UID: one each (duplicates of a base dropped),
-	 * in order of arrival.  They are put after the files with a UID
-	 * (which the marks already made one a base), so that only they
-	 * are sorted twice: a warm SELECT has none.
-	 */
-	for (i = nu = 0; i < nfa; i++)
+	/* those with a UID in the list first, in UID order; then the
+	 * files without one, each base once (cur/'s copy), in order of
+	 * arrival, which get the next UIDs */
+	for (i = j = 0; i < nfa; i++)
 		if (fa[i].uid != 0) {
-			if (i != nu) {
-				v = fa[nu];
-				fa[nu] = fa[i];
-				fa[i] = v;
-			}
-			nu++;
+			v = fa[j];
+			fa[j++] = fa[i];
+			fa[i] = v;
 		}
-	if (nfa - nu > 1)
-		qsort(fa + nu, nfa - nu, sizeof(*fa), cmp_found_base);
-	for (i = j = nu; i < nfa; i++) {
-		if (j > nu && fa[i].baselen == fa[j - 1].baselen &&
-		    memcmp(fa[i].name, fa[j - 1].name, fa[i].baselen) == 0)
+	known = j;
+	if (known > 0)
+		qsort(fa, known, sizeof(*fa), cmp_found_uid);
+	if (nfa > known)
+		qsort(fa + known, nfa - known, sizeof(*fa), cmp_found_base);
+	for (i = j = known; i < nfa; i++) {
+		if (j > known && fa[i].nm.baselen == fa[j - 1].nm.baselen &&
+		    memcmp(fa[i].name, fa[j - 1].name, fa[i].nm.baselen) == 0)
 			continue;
 		fa[j++] = fa[i];
 	}
 	nfa = j;
-	if (nfa - nu > 1)
-		qsort(fa + nu, nfa - nu, sizeof(*fa), cmp_found_time);
+	if (nfa > known)
+		qsort(fa + known, nfa - known, sizeof(*fa), cmp_found_time);
 	if (f->ul.uidvalidity == 0)
 		uidlist_create(&f->ul);
-	for (i = 0; i < nfa; i++) {
-		if (fa[i].uid != 0)
-			continue;
+	for (i = known; i < nfa; i++) {
 		if ((rec = uidlist_add(&f->ul, fa[i].name, 0)) == NULL)
 			goto fail;
 		rec->mark = f->gen;
 		fa[i].uid = rec->uid;
 	}
-	if (nfa > 0)
-		qsort(fa, nfa, sizeof(*fa), cmp_found_uid);
 
 	/* what the view had and the folder no longer has */
 	live = 0;
@@ -630,8 +714,11 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 		m->expunged = 1;
 		ch->nexpunged++;
 	}
+	if (view_reserve(f, nfa) == -1)
+		goto fail;
 	for (i = 0; i < nfa; i++) {
-		if (view_add(f, fa[i].uid, fa[i].name, fa[i].in_new) == NULL)
+		if (view_add(f, fa[i].uid, fa[i].name, fa[i].in_new,
+		    &fa[i].nm) == NULL)
 			goto fail;
 		ch->nnew++;
 		live++;
@@ -688,7 +775,7 @@ md_compact(struct md_folder *f)
 	if (j == f->nmsgs)
 		return;
 	f->nmsgs = j;
-	view_rebuild(f);
+	view_rebuild(f, 0);
 }
 
 ssize_t
@@ -868,6 +955,7 @@ rename_msg(struct md_folder *f, struct md_msg *m, unsigned int flags,
 		errno = ENOENT;
 		return -1;
 	}
+	f->curown = 1;
 	if ((dup = strdup(name)) == NULL)
 		return -1;
 	free(m->name);
@@ -892,7 +980,7 @@ md_set_flags(struct md_folder *f, struct md_msg *m, unsigned int flags,
 	if (!m->in_new && m->flags == flags && m->keywords == kw &&
 	    m->name[m->baselen] == ':')
 		return 0;
-	if (md_lock(f) == -1)
+	if (lock_folder(f, 0) == -1)
 		return -1;
 	r = rename_msg(f, m, flags, kw);
 	save = errno;
@@ -913,22 +1001,37 @@ int
 md_expunge(struct md_folder *f, struct md_msg *m)
 {
 	char	 path[PATH_MAX];
-	int	 tries;
+	int	 tries, r = 0, save = 0;
 
 	if (m->expunged)
 		return 0;
+	if (lock_folder(f, 0) == -1)
+		return -1;
 	for (tries = 0; tries < 3; tries++) {
-		if (md_msg_path(f, m, path, sizeof(path)) == -1)
-			return -1;
-		if (unlink(path) == 0)
+		if (md_msg_path(f, m, path, sizeof(path)) == -1) {
+			r = -1;
+			save = errno;
 			break;
-		if (errno != ENOENT)
-			return -1;
-		if (relocate(f, m) == -1)
-			break;		/* gone already */
+		}
+		if (unlink(path) == 0) {
+			if (!m->in_new)
+				f->curown = 1;
+			m->expunged = 1;
+			break;
+		}
+		if (errno != ENOENT) {
+			r = -1;
+			save = errno;
+			break;
+		}
+		if (relocate(f, m) == -1) {
+			m->expunged = 1;	/* gone already */
+			break;
+		}
 	}
-	m->expunged = 1;
-	return 0;
+	md_unlock(f);
+	errno = save;
+	return r;
 }
 
 /* Give a file just placed in dst/cur/ its UID (dst locked). */
@@ -936,6 +1039,12 @@ static int
 assign_uid(struct md_folder *dst, const char *name, uint32_t *uid)
 {
 	struct uidrec	*rec;
+	char		 cur[PATH_MAX];
+
+	dst->curown = 1;
+	/* the new name in cur/ durable before it has a UID */
+	if (subdir(dst, "cur", cur, sizeof(cur)) == -1 || fsync_dir(cur) == -1)
+		return -1;
 
 	if (uidlist_refresh(&dst->ul) == -1) {
 		if (errno != EINVAL)
@@ -987,7 +1096,7 @@ md_copy(struct md_folder *src, struct md_msg *m, struct md_folder *dst,
 	    (size_t)snprintf(tmp, sizeof(tmp), "%s/tmp/%s", dst->path, base) >=
 	    sizeof(tmp))
 		return -1;
-	if (md_lock(dst) == -1)
+	if (lock_folder(dst, 0) == -1)
 		return -1;
 	for (tries = 0; tries < 3 && !linked; tries++) {
 		if (md_msg_path(src, m, from, sizeof(from)) == -1)
@@ -1118,7 +1227,7 @@ md_append_commit(struct md_append *a, unsigned int flags, uint32_t kw,
 	    (size_t)snprintf(to, sizeof(to), "%s/cur/%s", dst->path, name) >=
 	    sizeof(to))
 		goto out;
-	if (md_lock(dst) == -1)
+	if (lock_folder(dst, 0) == -1)
 		goto out;
 	if (rename(a->tmp, to) == -1) {
 		save = errno;
@@ -1160,7 +1269,7 @@ md_keyword_index(struct md_folder *f, const char *name, int create)
 		errno = EINVAL;
 		return -1;
 	}
-	if (md_lock(f) == -1)
+	if (lock_folder(f, 0) == -1)
 		return -1;
 	/* read again under the lock: another process may have added it */
 	if (keywords_load(&f->kw, f->path) == -1)

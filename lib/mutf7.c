@@ -89,6 +89,15 @@ utf8_put(struct buf *b, uint32_t c)
 	return buf_add(b, o, n);
 }
 
+/* The last sextet of a shifted run, its pad bits zero, and the "-". */
+static int
+end_run(struct buf *b, uint32_t acc, int nbits)
+{
+	if (nbits > 0 && buf_addc(b, b64[(acc << (6 - nbits)) & 0x3f]) == -1)
+		return -1;
+	return buf_addc(b, '-');
+}
+
 int
 mutf7_encode(struct buf *b, const char *in, size_t len)
 {
@@ -107,11 +116,7 @@ mutf7_encode(struct buf *b, const char *in, size_t len)
 		i += (size_t)n;
 		if (cp >= 0x20 && cp <= 0x7e) {
 			if (shifted) {
-				/* flush the pad bits, then end the run */
-				if (nbits > 0 && buf_addc(b,
-				    b64[(acc << (6 - nbits)) & 0x3f]) == -1)
-					return -1;
-				if (buf_addc(b, '-') == -1)
+				if (end_run(b, acc, nbits) == -1)
 					return -1;
 				shifted = 0;
 				nbits = 0;
@@ -147,13 +152,8 @@ mutf7_encode(struct buf *b, const char *in, size_t len)
 			}
 		}
 	}
-	if (shifted) {
-		if (nbits > 0 && buf_addc(b,
-		    b64[(acc << (6 - nbits)) & 0x3f]) == -1)
-			return -1;
-		if (buf_addc(b, '-') == -1)
-			return -1;
-	}
+	if (shifted && end_run(b, acc, nbits) == -1)
+		return -1;
 	return 0;
 }
 

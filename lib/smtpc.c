@@ -305,6 +305,21 @@ smtpc_is_8bit(const char *s, size_t n, unsigned long long *lines)
 
 /* --- 8BITMIME downgrade (RFC 6152 3, RFC 2045, RFC 2046) --- */
 
+/* A line longer than SMTPC_LINEMAX octets? */
+static int
+long_lines(const char *s, size_t n)
+{
+	const char	*nl, *end = s + n;
+
+	for (; s < end; s = nl + 1) {
+		if ((nl = memchr(s, '\n', end - s)) == NULL)
+			nl = end;
+		if (nl - s > SMTPC_LINEMAX)
+			return 1;
+	}
+	return 0;
+}
+
 enum cte { CTE_NONE, CTE_7BIT, CTE_8BIT, CTE_BINARY, CTE_QP, CTE_BASE64,
 	CTE_OTHER };
 
@@ -482,7 +497,10 @@ parse_entity(const char *s, size_t len, struct entity *m)
 	}
 }
 
-/* The header fields without Content-Transfer-Encoding, then cte if given. */
+/*
+ * The header fields without Content-Transfer-Encoding, then the new
+ * fields if any, then the empty line if the entity had one.
+ */
 static int
 copy_header(struct buf *out, const char *s, const struct entity *m,
     const char *cte, int mimever)
@@ -492,21 +510,20 @@ copy_header(struct buf *out, const char *s, const struct entity *m,
 	while (p < end) {
 		fend = field_end(p, end);
 		if (cte == NULL ||
-		    !field_is(p, fend, "Content-Transfer-Encoding", &v)) {
+		    !field_is(p, fend, "Content-Transfer-Encoding", &v))
 			if (buf_add(out, p, fend - p) == -1)
 				return -1;
-			if (fend == end && fend > p && fend[-1] != '\n' &&
-			    buf_addc(out, '\n') == -1)
-				return -1;
-		}
 		p = fend;
 	}
+	if ((mimever || cte != NULL) && out->len > 0 &&
+	    out->s[out->len - 1] != '\n' && buf_addc(out, '\n') == -1)
+		return -1;
 	if (mimever && buf_adds(out, "MIME-Version: 1.0\n") == -1)
 		return -1;
 	if (cte != NULL && buf_printf(out,
 	    "Content-Transfer-Encoding: %s\n", cte) == -1)
 		return -1;
-	return buf_addc(out, '\n');
+	return m->boff > m->hlen ? buf_addc(out, '\n') : 0;
 }
 
 static int
@@ -636,7 +653,7 @@ downgrade(const char *s, size_t len, struct buf *out, int depth, int ismsg)
 	}
 	if (m.cte == CTE_QP || m.cte == CTE_BASE64 || m.cte == CTE_OTHER ||
 	    strcmp(m.type, "multipart") == 0 || strcmp(m.type, "message") == 0 ||
-	    !smtpc_is_8bit(body, blen, NULL)) {
+	    (!smtpc_is_8bit(body, blen, NULL) && !long_lines(body, blen))) {
 		if (relabel && strcmp(m.type, "multipart") != 0 &&
 		    strcmp(m.type, "message") != 0 &&
 		    !smtpc_is_8bit(body, blen, NULL)) {
@@ -646,7 +663,10 @@ downgrade(const char *s, size_t len, struct buf *out, int depth, int ismsg)
 		}
 		return buf_add(out, s, len);
 	}
-	/* an 8-bit leaf: text as quoted-printable, other data as suits it */
+	/*
+	 * An 8-bit leaf, or one with over-long lines: text as
+	 * quoted-printable, other data as suits it.
+	 */
 	b64 = 0;
 	if (strcmp(m.type, "text") != 0) {
 		enc_class_init(&k);

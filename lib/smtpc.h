@@ -98,9 +98,13 @@ size_t	smtpc_enc_final(struct smtpc_enc *, char *out);
  */
 int	smtpc_is_8bit(const char *s, size_t n, unsigned long long *lines);
 
+/* RFC 5321 4.5.3.1.6: a line of text, without its CRLF */
+#define SMTPC_LINEMAX	998
+
 /*
- * Append msg[0..len) to out with every 8-bit leaf part of its MIME
- * structure re-encoded in 7 bits (LF line ends in and out).  Multipart
+ * Append msg[0..len) to out with every leaf part of its MIME structure
+ * that has 8-bit octets or lines longer than SMTPC_LINEMAX re-encoded
+ * in 7-bit lines (LF line ends in and out).  Multipart
  * bodies (RFC 2046 5.1) are walked down to maxdepth levels, and
  * message/rfc822 parts too; a multipart or message part declared 8bit
  * or binary is declared 7bit.  A top-level message with no

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "io.h"
 #include "log.h"
 #include "submit.h"
 
@@ -68,29 +69,12 @@ submit_open(struct submit *sp, int pass_conf)
 	return 0;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	 w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 submit_write(struct submit *sp, const void *p, size_t n)
 {
 	if (sp->failed || sp->msgfd == -1)
 		return -1;
-	if (write_all(sp->msgfd, p, n) == -1) {
+	if (write_full(sp->msgfd, p, n) == -1) {
 		/* posta-enqueue stopped reading; its status will say why */
 		sp->failed = 1;
 		return -1;
@@ -133,8 +117,8 @@ submit_commit(struct submit *sp, const struct buf *env, char *id, size_t idlen)
 	id[0] = '\0';
 	close(sp->msgfd);
 	sp->msgfd = -1;
-	if (write_all(sp->envfd, env->s, env->len) == -1 ||
-	    write_all(sp->envfd, "\n", 1) == -1) {
+	if (write_full(sp->envfd, env->s, env->len) == -1 ||
+	    write_full(sp->envfd, "\n", 1) == -1) {
 		log_warn("writing the envelope to posta-enqueue");
 		return reap(sp);
 	}

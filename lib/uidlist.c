@@ -24,6 +24,28 @@ static int	 rec_append(struct uidlist *, uint32_t, const char *, size_t,
 static void	 hash_rebuild(struct uidlist *);
 static void	 compact(struct uidlist *);
 
+long long
+uidlist_ext_num(const struct uidrec *r, char key)
+{
+	const char	*p;
+	long long	 v;
+
+	for (p = r->ext; p != NULL && *p != '\0'; p = strchr(p, ' ')) {
+		while (*p == ' ')
+			p++;
+		if (*p != key || p[1] < '0' || p[1] > '9')
+			continue;
+		for (v = 0, p++; *p >= '0' && *p <= '9'; p++) {
+			if (v > (LLONG_MAX - 9) / 10)
+				return -1;
+			v = v * 10 + (*p - '0');
+		}
+		if (*p == '\0' || *p == ' ')
+			return v;
+	}
+	return -1;
+}
+
 size_t
 uidlist_baselen(const char *name)
 {
@@ -133,12 +155,14 @@ static void
 hash_insert(struct uidlist *ul, size_t idx)
 {
 	const struct uidrec	*r = &ul->recs[idx];
+	uint64_t		 h = uidlist_hash(r->name, r->baselen);
 	size_t			 i;
 
-	i = uidlist_hash(r->name, r->baselen) & (ul->hashcap - 1);
-	while (ul->hash[i] != 0)
+	i = h & (ul->hashcap - 1);
+	while (ul->hash[i].idx != 0)
 		i = (i + 1) & (ul->hashcap - 1);
-	ul->hash[i] = idx + 1;
+	ul->hash[i].idx = (uint32_t)idx + 1;
+	ul->hash[i].h = (uint32_t)(h >> 32);
 	ul->hashused++;
 }
 
@@ -167,6 +191,7 @@ struct uidrec *
 uidlist_find(struct uidlist *ul, const char *base, size_t baselen)
 {
 	struct uidrec	*r;
+	uint64_t	 h;
 	size_t		 i;
 
 	if (ul->ndead > 0 || ul->hash == NULL)
@@ -180,13 +205,15 @@ uidlist_find(struct uidlist *ul, const char *base, size_t baselen)
 		}
 		return NULL;
 	}
-	i = uidlist_hash(base, baselen) & (ul->hashcap - 1);
-	while (ul->hash[i] != 0) {
-		r = &ul->recs[ul->hash[i] - 1];
+	h = uidlist_hash(base, baselen);
+	for (i = h & (ul->hashcap - 1); ul->hash[i].idx != 0;
+	    i = (i + 1) & (ul->hashcap - 1)) {
+		if (ul->hash[i].h != (uint32_t)(h >> 32))
+			continue;
+		r = &ul->recs[ul->hash[i].idx - 1];
 		if (r->name && r->baselen == baselen &&
 		    memcmp(r->name, base, baselen) == 0)
 			return r;
-		i = (i + 1) & (ul->hashcap - 1);
 	}
 	return NULL;
 }
@@ -667,6 +694,7 @@ rewrite(struct uidlist *ul)
 		unlink(tmp);
 		goto out;
 	}
+	fsync_dir(ul->dir);
 	/* keep the new file open as the one read */
 	if (ul->fd != -1)
 		close(ul->fd);

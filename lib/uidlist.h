@@ -53,6 +53,14 @@ struct uidrec {
 	size_t		 mark;		/* free for the caller (lib/maildir) */
 };
 
+/* An index entry of a table of bases (private to lib/uidlist and
+ * lib/maildir): idx + 1 (0: empty), and the hash's high bits, so that a
+ * probe rarely has to look at the record. */
+struct uidhash {
+	uint32_t	 idx;
+	uint32_t	 h;
+};
+
 struct uidlist {
 	char		*dir;		/* the folder's directory */
 	int		 version;	/* 1 or 3 as read; 0: no file yet */
@@ -64,7 +72,7 @@ struct uidlist {
 	size_t		 nrecs;
 	size_t		 reccap;
 	/* private: hash of bases, what was read of which file */
-	size_t		*hash;
+	struct uidhash	*hash;
 	size_t		 hashcap;
 	size_t		 hashused;
 	int		 fd;		/* the file read, kept open so its
@@ -124,6 +132,9 @@ struct uidrec	*uidlist_find(struct uidlist *, const char *base,
 struct uidrec	*uidlist_find_uid(struct uidlist *, uint32_t uid);
 /* The hash of a base (FNV-1a), for lib/maildir's index too. */
 uint64_t	 uidlist_hash(const char *, size_t);
+/* The number of a record's extension field (Dovecot's W<vsize>,
+ * S<size>), -1 when it has none. */
+long long	 uidlist_ext_num(const struct uidrec *, char key);
 /* Length of a file name's base: up to the first ':'. */
 size_t		 uidlist_baselen(const char *name);
 

@@ -17,6 +17,34 @@
 #include "io.h"
 #include "users.h"
 
+/* The hash that unknown users are checked against: one of the most
+ * used scheme, so that it costs what a known user's check costs. */
+static void
+choose_dummy(struct users *us)
+{
+	static const char	*kinds[] = { "yescrypt", "sha512-crypt",
+				    "bcrypt" };
+	size_t			 count[3] = { 0, 0, 0 }, i, k, best = 0;
+	const char		*kind;
+
+	for (i = 0; i < us->n; i++)
+		if ((kind = users_hash_kind(us->u[i].hash)) != NULL)
+			for (k = 0; k < 3; k++)
+				if (strcmp(kind, kinds[k]) == 0)
+					count[k]++;
+	for (k = 1; k < 3; k++)
+		if (count[k] > count[best])
+			best = k;
+	if (count[best] == 0)
+		return;
+	for (i = 0; i < us->n; i++)
+		if ((kind = users_hash_kind(us->u[i].hash)) != NULL &&
+		    strcmp(kind, kinds[best]) == 0) {
+			us->dummy = strdup(us->u[i].hash);
+			return;
+		}
+}
+
 void
 users_free(struct users *us)
 {
@@ -29,6 +57,7 @@ users_free(struct users *us)
 	}
 	free(us->u);
 	free(us->path);
+	free(us->dummy);
 	memset(us, 0, sizeof(*us));
 }
 
@@ -91,6 +120,7 @@ users_load(struct users *us, const char *path, char *err, size_t errlen)
 	free(dir);
 	buf_free(&md);
 	fclose(fp);
+	choose_dummy(us);
 	return 0;
 nomem:
 	snprintf(err, errlen, "out of memory");
@@ -135,11 +165,12 @@ users_check(const struct users *us, const char *address, const char *password)
 {
 	const struct user	*u = users_find(us, address);
 	struct crypt_data	*cd;
-	const char		*hash = u ? u->hash : dummy_hash;
+	const char		*dummy = us->dummy ? us->dummy : dummy_hash;
+	const char		*hash = u ? u->hash : dummy;
 
 	/* a hash of a scheme not accepted costs the dummy's time too */
 	if (u != NULL && users_hash_kind(u->hash) == NULL) {
-		hash = dummy_hash;
+		hash = dummy;
 		u = NULL;
 	}
 	char			*res;
@@ -293,7 +324,7 @@ users_edit(const char *path, enum edit_op op, const char *address,
 	struct buf	 out = BUF_INIT;
 	struct stat	 st;
 	FILE		*fp;
-	int		 lockfd, fd = -1, found = 0, r = -1, save, dfd;
+	int		 lockfd, fd = -1, found = 0, r = -1, save;
 	mode_t		 mode = 0600;
 	int		 have_st = 0;
 
@@ -373,22 +404,15 @@ users_edit(const char *path, enum edit_op op, const char *address,
 	}
 	tmp[0] = '\0';
 	/* the rename itself made durable */
-	if ((c = strrchr(path, '/')) != NULL) {
-		char	 dir[PATH_MAX];
-
-		if ((size_t)(c - path) < sizeof(dir)) {
-			memcpy(dir, path, (size_t)(c - path));
-			dir[c - path] = '\0';
-			if (dir[0] == '\0')
-				strlcpy(dir, "/", sizeof(dir));
-			if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) != -1) {
-				fsync(dfd);
-				close(dfd);
-			}
-		}
-	} else if ((dfd = open(".", O_RDONLY | O_DIRECTORY)) != -1) {
-		fsync(dfd);
-		close(dfd);
+	if ((c = strrchr(path, '/')) == NULL)
+		fsync_dir(".");
+	else if (c == path)
+		fsync_dir("/");
+	else if ((size_t)(c - path) < sizeof(tmp)) {
+		memcpy(tmp, path, (size_t)(c - path));
+		tmp[c - path] = '\0';
+		fsync_dir(tmp);
+		tmp[0] = '\0';
 	}
 	r = 0;
 out:

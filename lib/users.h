@@ -4,9 +4,11 @@
  * sha512-crypt and bcrypt accepted).  A relative maildir is taken from
  * the folder of the users file.
  *
- * users_check() costs the same for an unknown user as for a known one
- * (it hashes against a dummy of the default method), so replies and
- * timing do not tell which addresses exist.  A hash of another scheme
+ * users_check() costs the same for an unknown user as for a known one:
+ * it hashes against the hash of a user of the file's most used scheme
+ * (so with the same scheme and cost as most users have; a fixed
+ * yescrypt hash when the file has none), so replies and timing do not
+ * tell which addresses exist.  A hash of another scheme
  * (DES, MD5, SHA-256 crypt, "*", "!") never matches.
  *
  * The file is changed only by users_add/users_delete/users_set_hash:
@@ -29,6 +31,7 @@ struct users {
 	struct user	*u;
 	size_t		 n;
 	char		*path;
+	char		*dummy;	/* hashed against for unknown users */
 };
 
 /* Load path; -1 with err "file:line: reason" on error. */

@@ -6,18 +6,14 @@ load 'helpers/imapd'
 
 PATH=/usr/bin:$PATH
 
+# One instance for the whole file (certificate, users, Maildirs), copied
+# for each test: make_instance keeps what it finds.
 setup_file() {
-	openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
-		-subj "/CN=mail.example.test" \
-		-addext "subjectAltName=DNS:mail.example.test,DNS:localhost,IP:127.0.0.1" \
-		-keyout "$BATS_FILE_TMPDIR/tls.key" -out "$BATS_FILE_TMPDIR/tls.crt" \
-		>/dev/null 2>&1
+	"$TOP/etc/posta-instance.sh" "$BATS_FILE_TMPDIR/inst" "$TOP/bin" >/dev/null
 }
 
 setup() {
-	mkdir -p "$BATS_TEST_TMPDIR/inst"
-	cp "$BATS_FILE_TMPDIR/tls.key" "$BATS_FILE_TMPDIR/tls.crt" \
-		"$BATS_TEST_TMPDIR/inst/"
+	cp -a "$BATS_FILE_TMPDIR/inst" "$BATS_TEST_TMPDIR/inst"
 	make_instance
 }
 
@@ -33,6 +29,7 @@ teardown() {
 }
 
 @test "LOGIN, AUTHENTICATE PLAIN with and without SASL-IR, literals, refusals" {
+	conf_add "imapd_auth_delay_max = 0"
 	serve posta-imapd
 	run scenario login
 	assert_success
@@ -168,4 +165,282 @@ PY
 	run posta-imapd -x
 	[ "$status" -eq 64 ]
 	assert_output --partial 'usage: posta-imapd [-sv] [-C file]'
+}
+
+@test "mbsync syncs a mailbox both ways, and a second run changes nothing" {
+	sync_far_side
+	serve posta-imapd
+	local near=$BATS_TEST_TMPDIR/near
+	mkdir -p "$near"
+	cat >"$BATS_TEST_TMPDIR/mbsyncrc" <<EOT
+IMAPAccount posta
+Host 127.0.0.1
+Port $PORT
+User alice@example.test
+Pass posta
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore far
+Account posta
+
+MaildirStore near
+Path $near/
+Inbox $near/INBOX
+SubFolders Verbatim
+
+Channel sync
+Far :far:
+Near :near:
+Patterns INBOX Work
+Create Both
+Expunge Both
+SyncState *
+EOT
+	run mbsync -q -c "$BATS_TEST_TMPDIR/mbsyncrc" -a
+	assert_success
+	sync_first_copied "$near"
+	# near: a new message and a read one; far: a flag and a delivery
+	sync_near_changes "$near"
+	imap_flag INBOX 2 '\Flagged'
+	imap_deliver alice INBOX four
+	run mbsync -q -c "$BATS_TEST_TMPDIR/mbsyncrc" -a
+	assert_success
+	run maildir_state "$(imap_maildir alice)"
+	assert_output $'four \none S\ntwo F\nwritten near '
+	run maildir_state "$near/INBOX"
+	assert_output $'four \none S\ntwo F\nwritten near '
+	# nothing changed: nothing moves on either side
+	before=$(sync_snapshot "$near")
+	run mbsync -c "$BATS_TEST_TMPDIR/mbsyncrc" -a
+	assert_success
+	[ "$(sync_snapshot "$near")" = "$before" ]
+}
+
+@test "mutt reads, pipes and deletes a message in batch mode" {
+	imap_deliver alice INBOX "for mutt"
+	imap_deliver alice INBOX "second"
+	serve posta-imapd
+	cat >"$BATS_TEST_TMPDIR/muttrc" <<EOT
+set folder="imap://alice%40example.test:posta@127.0.0.1:$PORT/"
+set spoolfile="+INBOX"
+set ssl_starttls=no
+set ssl_force_tls=no
+set header_cache=""
+set message_cachedir=""
+set sort=date-received
+set wait_key=no
+set delete=yes
+set mail_check=0
+set timeout=1
+EOT
+	local out=$BATS_TEST_TMPDIR/mutt.out
+	TERM=vt100 run timeout 30 script -qec "mutt -n -F $BATS_TEST_TMPDIR/muttrc -e 'push \"<pipe-message>cat >$out<enter><delete-message><sync-mailbox><quit>\"'" /dev/null
+	assert_success
+	run cat "$out"
+	assert_output --partial 'Subject: for mutt'
+	assert_output --partial 'body of for mutt'
+	# the other message stays, with mutt's "Old" keyword as letter a
+	run maildir_state "$(imap_maildir alice)"
+	assert_output 'second a'
+	grep -qx '0 Old' "$(imap_maildir alice)/dovecot-keywords"
+}
+
+@test "SELECT, STATUS and UID FETCH 1:* of a 5000-message folder answer from the file names" {
+	# empty files whose names claim sizes, dates and flags: what the
+	# server says can only come from the names
+	/usr/bin/python3 - "$(imap_maildir alice)/.Big" <<'PY'
+import os, sys
+d = sys.argv[1]
+for s in ("cur", "new", "tmp"):
+    os.makedirs(os.path.join(d, s))
+open(os.path.join(d, "maildirfolder"), "w").close()
+for i in range(5000):
+    open(os.path.join(d, "cur", "%d.M%dP1Q%d.test,S=%d,W=%d:2,%s" % (
+        1700000000 + i, i, i, 100 + i, 110 + i, "FS" if i % 3 == 0 else "")), "w").close()
+PY
+	serve posta-imapd
+	run /usr/bin/python3 - "$PORT" <<'PY'
+import re, socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 60)
+f = s.makefile("rb")
+f.readline()
+def cmd(tag, c):
+    s.sendall(tag + b" " + c + b"\r\n")
+    out = []
+    while True:
+        l = f.readline()
+        if l.startswith(tag + b" "):
+            assert l.startswith(tag + b" OK"), l
+            return out
+        out.append(l)
+cmd(b"a", b"LOGIN alice@example.test posta")
+st = cmd(b"b", b"STATUS Big (MESSAGES UNSEEN UIDNEXT)")
+assert st == [b'* STATUS "Big" (MESSAGES 5000 UIDNEXT 5001 UNSEEN 3333)\r\n'], st
+sel = cmd(b"c", b"SELECT Big")
+assert b"* 5000 EXISTS\r\n" in sel, sel
+lines = cmd(b"d", b"UID FETCH 1:* (UID FLAGS RFC822.SIZE INTERNALDATE)")
+assert len(lines) == 5000
+for i, l in enumerate(lines):
+    m = re.match(rb"\* (\d+) FETCH \(UID (\d+) FLAGS \(([^)]*)\) RFC822.SIZE (\d+) INTERNALDATE \"([^\"]+)\"\)", l)
+    assert m, l
+    assert int(m.group(1)) == i + 1 and int(m.group(2)) == i + 1, l
+    assert int(m.group(4)) == 110 + i, l
+    want = time.strftime("%d-%b-%Y %H:%M:%S +0000", time.gmtime(1700000000 + i))
+    assert m.group(5).decode() == want, (l, want)
+    assert (m.group(3) == b"\\Flagged \\Seen") == (i % 3 == 0), l
+body = cmd(b"e", b"FETCH 1 (BODY.PEEK[])")
+assert body == [b"* 1 FETCH (BODY[] {0}\r\n", b")\r\n"], body
+print("ok")
+PY
+	assert_success
+	assert_output 'ok'
+}
+
+@test "etc/xinetd.d/posta-imapd serves IMAP over implicit TLS under xinetd" {
+	command -v xinetd || skip "xinetd is not installed"
+	PORT=$(free_port)
+	conf=$BATS_TEST_TMPDIR/xinetd.conf
+	sed -n '/^service imaps$/,/^}/p' "$TOP/etc/xinetd.d/posta-imapd" |
+		sed -e "s|^service imaps|service posta-test|" \
+		    -e "s|/usr/local/sbin/posta-imapd|$BIN/posta-imapd|" \
+		    -e "s|= -s|= -C $POSTA_CONF -s|" \
+		    -e "s|^{|{\n\ttype = UNLISTED\n\tport = $PORT\n\tbind = 127.0.0.1|" >"$conf"
+	spawn xinetd -dontfork -f "$conf" -pidfile "$BATS_TEST_TMPDIR/xinetd.pid"
+	wait_port "$PORT"
+	run scenario implicit_tls
+	assert_success
+	assert_output 'ok implicit_tls'
+}
+
+@test "a Maildir as Dovecot left it keeps its UIDVALIDITY, UIDs and keywords" {
+	md=$(imap_maildir alice)
+	printf 'From: a@example.test\nSubject: kept %s\n\nx\n' 100 >"$md/cur/1700000000.M1P2.dove,S=42,W=46:2,Sa"
+	printf 'From: a@example.test\nSubject: kept %s\n\nx\n' 205 >"$md/cur/1700000100.M3P4.dove,S=42,W=46:2,"
+	printf 'From: a@example.test\nSubject: new one\n\nx\n' >"$md/new/1700000200.M5P6.dove,S=42,W=46"
+	printf '3 V1234567 N206 G0123456789abcdef0123456789abcdef\n100 W46 :1700000000.M1P2.dove,S=42,W=46\n205 :1700000100.M3P4.dove,S=42,W=46\n' >"$md/dovecot-uidlist"
+	printf '0 $Label1\n1 NonJunk\n' >"$md/dovecot-keywords"
+	serve posta-imapd
+	run /usr/bin/python3 - "$PORT" <<'PY'
+import imaplib, sys
+m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+m.login("alice@example.test", "posta")
+m.select("INBOX")
+print(m.untagged_responses["UIDVALIDITY"][0].decode())
+typ, data = m.uid("FETCH", "1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+for d in data:
+    if isinstance(d, tuple):
+        print(d[0].decode().split(" BODY")[0], d[1].decode().strip())
+PY
+	assert_success
+	assert_line '1234567'
+	assert_line --regexp '^1 \(UID 100 FLAGS \(\\Seen \$Label1( \\Recent)?\) Subject: kept 100$'
+	assert_line --regexp '^2 \(UID 205 FLAGS \(\) Subject: kept 205$'
+	assert_line --regexp '^3 \(UID 206 FLAGS \(\\Recent\) Subject: new one$'
+	grep -q '^206 .*:1700000200.M5P6.dove' "$md/dovecot-uidlist"
+}
+
+@test "two sessions and live deliveries by posta-local on one folder: counts, flags and UIDs agree, nothing lost" {
+	serve posta-imapd
+	run scenario live
+	assert_success
+	assert_output 'ok live'
+}
+
+@test "offlineimap syncs a mailbox both ways, and a second run changes nothing" {
+	sync_far_side
+	serve posta-imapd
+	local near=$BATS_TEST_TMPDIR/near
+	cat >"$BATS_TEST_TMPDIR/offlineimaprc" <<EOT
+[general]
+accounts = posta
+metadata = $BATS_TEST_TMPDIR/meta
+
+[Account posta]
+localrepository = near
+remoterepository = far
+
+[Repository near]
+type = Maildir
+localfolders = $near
+
+[Repository far]
+type = IMAP
+remotehost = 127.0.0.1
+remoteport = $PORT
+remoteuser = alice@example.test
+remotepass = posta
+ssl = no
+starttls = no
+folderfilter = lambda f: f in ['INBOX', 'Work']
+EOT
+	oi() { timeout 60 offlineimap -c "$BATS_TEST_TMPDIR/offlineimaprc" -o -u quiet; }
+	run oi
+	assert_success
+	sync_first_copied "$near"
+	sync_near_changes "$near"
+	imap_flag Work 1 '\Flagged'
+	imap_deliver alice INBOX four
+	run oi
+	assert_success
+	run maildir_state "$(imap_maildir alice)"
+	assert_output $'four \none S\ntwo \nwritten near '
+	run maildir_state "$near/INBOX"
+	assert_output $'four \none S\ntwo \nwritten near '
+	run maildir_state "$near/Work"
+	assert_output 'three F'
+	before=$(sync_snapshot "$near")
+	run oi
+	assert_success
+	[ "$(sync_snapshot "$near")" = "$before" ]
+}
+
+@test "started as root it reads the TLS key, then serves as mail_user" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	conf_set mail_user nobody
+	chmod 600 "$INST/tls.key"
+	chown -R nobody "$(imap_maildir alice)"
+	# nobody must reach the Maildir through the test's folders
+	d=$INST/mail
+	while [ "$d" != "$(dirname "$BATS_RUN_TMPDIR")" ]; do
+		chmod a+x "$d"
+		d=$(dirname "$d")
+	done
+	serve posta-imapd -s
+	run scenario implicit_tls
+	assert_success
+	/usr/bin/python3 - "$PORT" <<'PY'
+import imaplib, ssl, sys
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+m = imaplib.IMAP4_SSL("127.0.0.1", int(sys.argv[1]), ssl_context=ctx)
+m.login("alice@example.test", "posta")
+assert m.append("INBOX", None, None, b"Subject: by nobody\r\n\r\nx\r\n")[0] == "OK"
+m.logout()
+PY
+	# the message file and the UID list are nobody's, not root's
+	[ "$(stat -c %U "$(imap_maildir alice)"/cur/*)" = nobody ]
+	[ "$(stat -c %U "$(imap_maildir alice)/dovecot-uidlist")" = nobody ]
+}
+
+@test "the idle timeout ends a silent logged-in session, in IDLE too" {
+	conf_add "imapd_idle_timeout = 1s"
+	serve posta-imapd
+	run /usr/bin/python3 - "$PORT" <<'PY'
+import socket, sys
+for idle in (False, True):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 30)
+    f = s.makefile("rb")
+    f.readline()
+    s.sendall(b"a LOGIN alice@example.test posta\r\n")
+    assert f.readline().startswith(b"a OK")
+    if idle:
+        s.sendall(b"b SELECT INBOX\r\nc IDLE\r\n")
+        while not f.readline().startswith(b"+"):
+            pass
+    print(f.readline().decode().strip())
+PY
+	assert_success
+	assert_output $'* BYE autologout: idle for too long\n* BYE autologout: idle for too long'
 }

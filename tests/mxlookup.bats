@@ -295,6 +295,21 @@ assert m["ad"] is False and m["mx"][0]["ad"] is False, m
 	[ "$(awk -F '\t' '{ split($3, h, "[x.]"); if ($4 != "127.0.3." h[2] + 1) bad++ } END { print bad + 0 }' <<<"$output")" -eq 0 ]
 }
 
+@test "the queries of a batch are in flight together, up to dns_max_queries, each sent once" {
+	seq 1 1000 | sed 's/^/d/; s/$/.bulk/' >"$BATS_TEST_TMPDIR/list"
+	for max in 256 10; do
+		printf 'dns_max_queries = %s\n' "$max" >"$POSTA_CONF"
+		# (LeakSanitizer cannot run under ptrace)
+		ASAN_OPTIONS=detect_leaks=0 strace -o "$BATS_TEST_TMPDIR/trace" \
+			-e trace=sendto,recvfrom mxlookup -s "$DNS_SERVER" <"$BATS_TEST_TMPDIR/list" >/dev/null
+		# queries sent before the first answer is read
+		run awk '/^sendto/ { n++ } /^recvfrom/ && !/EAGAIN/ { print n; exit }' "$BATS_TEST_TMPDIR/trace"
+		assert_output "$max"
+		# 1000 MX, then A and AAAA of the 50 exchangers
+		[ "$(grep -c '^sendto' "$BATS_TEST_TMPDIR/trace")" -eq 1100 ]
+	done
+}
+
 @test "an answer too big for UDP is asked again over TCP" {
 	run mxlookup -a -s "$DNS_SERVER" tcp.bulk
 	assert_success
@@ -358,6 +373,8 @@ assert m["ad"] is False and m["mx"][0]["ad"] is False, m
 	[ "$status" -eq 64 ]
 	[[ $stderr == *"not an address"* ]]
 	run --separate-stderr mxlookup -s 127.0.0.1:99999 multi.test
+	[ "$status" -eq 64 ]
+	run --separate-stderr mxlookup -s "$DNS_SERVER,$DNS_SERVER" multi.test
 	[ "$status" -eq 64 ]
 	run --separate-stderr mxlookup -t soon -s "$DNS_SERVER" multi.test
 	[ "$status" -eq 64 ]

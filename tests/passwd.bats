@@ -183,3 +183,18 @@ add() {
 	run posta-passwd list
 	[ "$status" -eq 78 ]
 }
+
+@test "Dovecot lists a new mailbox's folders and subscriptions" {
+	add jo@example.test pw
+	run doveadm_on "$INST/mail/jo" mailbox list
+	assert_success
+	for f in INBOX Sent Drafts Trash Junk Archive; do
+		assert_line "$f"
+	done
+	run doveadm_on "$INST/mail/jo" mailbox list -s
+	assert_success
+	[ "${#lines[@]}" -eq 5 ]
+	for f in Sent Drafts Trash Junk Archive; do
+		assert_line "$f"
+	done
+}

@@ -5,20 +5,14 @@
 load 'helpers/common'
 load 'helpers/pop3d'
 
-# One certificate for the whole file: make_instance keeps one it finds.
+# One instance (certificate, demo users) for the whole file, copied for
+# each test.
 setup_file() {
-	openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
-		-subj "/CN=mail.example.test" \
-		-addext "subjectAltName=DNS:mail.example.test,DNS:localhost,IP:127.0.0.1" \
-		-keyout "$BATS_FILE_TMPDIR/tls.key" -out "$BATS_FILE_TMPDIR/tls.crt" \
-		>/dev/null 2>&1
+	pop3d_template
 }
 
 setup() {
-	mkdir -p "$BATS_TEST_TMPDIR/inst"
-	cp "$BATS_FILE_TMPDIR/tls.key" "$BATS_FILE_TMPDIR/tls.crt" \
-		"$BATS_TEST_TMPDIR/inst/"
-	make_instance
+	pop3d_instance
 	# failed logins wait 1, 2, 4 ... s by default; the tests need no wait
 	conf_add 'pop3d_auth_delay_max = 0'
 }
@@ -342,7 +336,8 @@ EOF
 	export HOME=$BATS_TEST_TMPDIR FETCHMAILHOME=$BATS_TEST_TMPDIR
 	run fetchmail -f "$rc" --keep --uidl -i "$BATS_TEST_TMPDIR/fetchids" --nodetach -v
 	assert_success
-	assert_output --partial 'STLS'
+	assert_output --partial 'POP3> STLS'
+	assert_output --partial '+OK Begin TLS negotiation'
 	[ "$(grep -c '^Subject: number' "$out")" -eq 3 ]
 	# a second run with the same UIDL file fetches nothing new
 	run fetchmail -f "$rc" --keep --uidl -i "$BATS_TEST_TMPDIR/fetchids" --nodetach
@@ -633,4 +628,126 @@ PY
 	assert_success
 	assert_line 'True True True'
 	assert_line '.first'
+}
+
+@test "from a client that is not on loopback, plain passwords need TLS even with the loopback exception" {
+	# descriptor 0 is a pipe, so the address comes from TCPREMOTEIP
+	run env TCPREMOTEIP=192.0.2.1 posta-pop3d <<<$'CAPA\r\nUSER alice@example.test\r\nAUTH PLAIN\r\nAUTH\r\nQUIT\r\n'
+	assert_success
+	refute_line $'USER\r'
+	refute_line $'SASL PLAIN\r'
+	assert_line $'STLS\r'
+	assert_line $'-ERR Plain passwords need TLS: use STLS first\r'
+	assert_line $'+OK Mechanisms follow\r'
+	run env TCPREMOTEIP=127.0.0.1 posta-pop3d <<<$'USER alice@example.test\r\nPASS posta\r\nQUIT\r\n'
+	assert_success
+	assert_line $'+OK alice@example.test has 0 messages (0 octets)\r'
+}
+
+@test "a session shows at most pop3d_max_messages, the oldest; the rest come in later sessions" {
+	three_messages
+	conf_add 'pop3d_max_messages = 2'
+	serve posta-pop3d
+	run pop <<'PY'
+import poplib, sys
+port = int(sys.argv[1])
+for _ in range(2):
+    p = poplib.POP3("127.0.0.1", port, timeout=10)
+    p.user("alice@example.test"); p.pass_("posta")
+    print(p.stat())
+    for i in range(1, p.stat()[0] + 1):
+        print(p.retr(i)[1][2].decode())
+        p.dele(i)
+    p.quit()
+PY
+	assert_success
+	assert_output $'(2, 184)\nSubject: number 1\nSubject: number 2\n(1, 92)\nSubject: number 3'
+	[ "$(msg_count alice)" -eq 0 ]
+}
+
+@test "a client that stops reading a long RETR is logged out after pop3d_timeout" {
+	/usr/bin/python3 -c 'import sys; sys.stdout.write("Subject: big\n\n" + ("x" * 999 + "\n") * 8000)' | deliver alice
+	conf_add 'pop3d_timeout = 1s'
+	serve posta-pop3d
+	ts=$(head -n 1 "$BATS_TEST_TMPDIR/pids")
+	run pop "$ts" <<'PY'
+import socket, subprocess, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
+f = s.makefile("rb")
+f.readline()
+s.sendall(b"USER alice@example.test\r\nPASS posta\r\nRETR 1\r\n")
+# no reading now: the server's writes block until its timeout
+for _ in range(400):
+    if subprocess.run(["pgrep", "-P", sys.argv[2]], stdout=subprocess.DEVNULL).returncode:
+        print("session ended")
+        break
+    time.sleep(0.05)
+got = len(f.read())
+print("truncated" if got < 8000 * 1000 else "complete")
+PY
+	assert_success
+	assert_line 'session ended'
+	assert_line 'truncated'
+	[ "$(msg_count alice)" -eq 1 ]
+}
+
+@test "UIDL is the UID and UIDVALIDITY that posta-imapd reports for the same messages" {
+	three_messages
+	serve posta-imapd
+	imap_port=$PORT
+	serve posta-pop3d
+	run pop "$imap_port" <<'PY'
+import imaplib, poplib, sys
+i = imaplib.IMAP4("127.0.0.1", int(sys.argv[2]))
+i.login("alice@example.test", "posta")
+i.select("INBOX")
+uv = int(i.response("UIDVALIDITY")[1][0])
+typ, data = i.uid("SEARCH", None, "ALL")
+imap = ["%08X%08X" % (int(u), uv) for u in data[0].split()]
+i.store("2", "+FLAGS", "\\Seen")      # a rename in cur/ by IMAP
+i.logout()
+p = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=10)
+p.user("alice@example.test"); p.pass_("posta")
+pop = [l.split()[1].decode() for l in p.uidl()[1]]
+print(len(imap), imap == pop)
+print(p.retr(2)[1][2].decode())
+p.quit()
+PY
+	assert_success
+	assert_line '3 True'
+	assert_line 'Subject: number 2'
+}
+
+@test "a message renamed or expunged by posta-imapd during a POP3 session is still retrieved and deleted right" {
+	three_messages
+	serve posta-imapd
+	imap_port=$PORT
+	serve posta-pop3d
+	run pop "$imap_port" <<'PY'
+import imaplib, poplib, sys
+p = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=10)
+p.user("alice@example.test"); p.pass_("posta")
+i = imaplib.IMAP4("127.0.0.1", int(sys.argv[2]))
+i.login("alice@example.test", "posta")
+i.select("INBOX")
+i.store("1", "+FLAGS", "\\Flagged")   # renamed in cur/
+i.store("3", "+FLAGS", "\\Deleted")
+i.expunge()                           # gone
+print(p.retr(1)[1][2].decode())
+try:
+    p.retr(3)
+except poplib.error_proto as e:
+    print(e.args[0].decode())
+p.dele(1); p.dele(3)
+print(p.quit().decode())
+i.noop()
+print(i.search(None, "ALL")[1][0].decode())
+i.logout()
+PY
+	assert_success
+	assert_line 'Subject: number 1'
+	assert_line '-ERR Message 3 was removed by another session'
+	assert_line '+OK posta POP3 server signing off (1 messages left)'
+	assert_line '1'
+	[ "$(msg_count alice)" -eq 1 ]
 }

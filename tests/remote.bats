@@ -233,6 +233,25 @@ PY
 	assert_output 'ok 8bit'
 }
 
+@test "lines over 998 octets go as quoted-printable even to an 8BITMIME server, and decode to the original" {
+	peer p
+	route remote.test "[127.0.0.1]:$PEER_PORT"
+	{ printf 'Subject: long\n\n'; head -c 3000 /dev/zero | tr '\0' 'x'; printf '\nend\n'; } >"$MSG"
+	id=$(queue_msg "$MSG" 'F a@example.test\nR x@remote.test\n')
+	deliver remote.test "$id 0"
+	assert_output --regexp "^$id 0 D "
+	run awk 'length($0) > 999 { print "long line" }' "$BATS_TEST_TMPDIR/p/1.msg"
+	assert_output ''
+	run /usr/bin/python3 - "$BATS_TEST_TMPDIR/p/1.msg" "$MSG" <<'PY'
+import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+orig = open(sys.argv[2], "rb").read().split(b"\n\n", 1)[1]
+assert m.get_payload(decode=True).replace(b"\r\n", b"\n") == orig
+print(m["Content-Transfer-Encoding"])
+PY
+	assert_output 'quoted-printable'
+}
+
 @test "a multipart message is downgraded part by part" {
 	peer p --no-8bitmime
 	route remote.test "[127.0.0.1]:$PEER_PORT"

@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "io.h"
 #include "log.h"
 #include "queue.h"
 
@@ -38,23 +39,6 @@ give_up(int status)
 	if (tmppath[0] != '\0')
 		unlink(tmppath);
 	exit(status);
-}
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	 w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* Status for a failed write or sync: everything is worth a retry. */
@@ -133,7 +117,7 @@ main(int argc, char *argv[])
 
 	/* header placeholder, then the message as it comes */
 	queue_header(hdr, 0);
-	if (write_all(fd, hdr, QUEUE_HDRLEN) == -1) {
+	if (write_full(fd, hdr, QUEUE_HDRLEN) == -1) {
 		log_warn("%s: write", id);
 		give_up(io_status());
 	}
@@ -154,7 +138,7 @@ main(int argc, char *argv[])
 			fprintf(stderr, "posta-enqueue: message too large\n");
 			give_up(EX_DATAERR);
 		}
-		if (write_all(fd, chunk, (size_t)n) == -1) {
+		if (write_full(fd, chunk, (size_t)n) == -1) {
 			log_warn("%s: write", id);
 			give_up(io_status());
 		}
@@ -199,7 +183,7 @@ main(int argc, char *argv[])
 		give_up(EX_TEMPFAIL);
 	}
 	queue_header(hdr, msglen);
-	if (write_all(fd, stored.s, stored.len) == -1 ||
+	if (write_full(fd, stored.s, stored.len) == -1 ||
 	    pwrite(fd, hdr, QUEUE_HDRLEN, 0) != QUEUE_HDRLEN) {
 		log_warn("%s: write", id);
 		give_up(io_status());
@@ -234,9 +218,9 @@ main(int argc, char *argv[])
 	/* The ID for the caller: back on fd 1 when it is a socket. */
 	snprintf(chunk, sizeof(chunk), "%s\n", id);
 	if (fstat(1, &st) == 0 && S_ISSOCK(st.st_mode))
-		(void)write_all(1, chunk, strlen(chunk));
+		(void)write_full(1, chunk, strlen(chunk));
 	else
-		(void)write_all(2, chunk, strlen(chunk));
+		(void)write_full(2, chunk, strlen(chunk));
 	queue_env_free(&env);
 	buf_free(&envtext);
 	buf_free(&stored);

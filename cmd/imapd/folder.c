@@ -121,17 +121,24 @@ cmd_select(struct imapd *sd, struct imap_cmd *c)
 {
 	char			 name[NAME_MAX_IMAP + 1];
 	struct md_folder	*f;
-	struct buf		 b = BUF_INIT;
 	size_t			 i, recent = 0, unseen = 0;
 
-	if (sd->sel)
+	if (arg_name(sd, c, 0, name, sizeof(name)) == -1) {
 		folder_unselect(sd);
-	if (arg_name(sd, c, 0, name, sizeof(name)) == -1)
-		return;
-	if ((f = md_open(sd->maildir, name)) == NULL) {
-		fail_reply(sd, c, "SELECT");
 		return;
 	}
+	/* the same folder again: its view is brought up to date, not reread */
+	if (sd->sel != NULL && strcmp(sd->sel->name, name) == 0) {
+		f = sd->sel;
+		sd->sel = NULL;
+	} else {
+		folder_unselect(sd);
+		if ((f = md_open(sd->maildir, name)) == NULL) {
+			fail_reply(sd, c, "SELECT");
+			return;
+		}
+	}
+	sd->state = S_AUTH;
 	sd->readonly = c->name == IC_EXAMINE;
 	if (md_sync(f, sd->readonly ? 0 : MD_SYNC_CLAIM_NEW, NULL) == -1) {
 		md_close(f);
@@ -149,20 +156,7 @@ cmd_select(struct imapd *sd, struct imap_cmd *c)
 			unseen = i + 1;
 		f->msgs[i].changed = 0;
 	}
-	buf_adds(&b, "* FLAGS ");
-	mail_flag_list(sd, &b);
-	reply(sd, "%s", b.s);
-	buf_reset(&b);
-	if (sd->readonly)
-		buf_adds(&b, "* OK [PERMANENTFLAGS ()] read-only");
-	else {
-		buf_adds(&b, "* OK [PERMANENTFLAGS ");
-		mail_flag_list(sd, &b);
-		b.len--;	/* the ")": \* goes in */
-		buf_adds(&b, " \\*)] flags permitted");
-	}
-	reply(sd, "%s", b.s);
-	buf_free(&b);
+	mail_flags_changed(sd, 1);
 	reply(sd, "* %zu EXISTS", f->nmsgs);
 	reply(sd, "* %zu RECENT", recent);
 	if (unseen)

@@ -31,6 +31,7 @@ int
 reply(struct imapd *sd, const char *fmt, ...)
 {
 	va_list	 ap;
+	size_t	 mark = sd->io.out.len;
 	int	 r;
 
 	va_start(ap, fmt);
@@ -38,6 +39,13 @@ reply(struct imapd *sd, const char *fmt, ...)
 	va_end(ap);
 	if (r == -1 || buf_add(&sd->io.out, "\r\n", 2) == -1)
 		return -1;
+	/*
+	 * Untagged lines wait for the tagged reply or a continuation: one
+	 * write, not two small ones that Nagle and delayed ACKs hold up.
+	 */
+	if (sd->io.out.s[mark] == '*' && sd->io.out.s[mark + 1] == ' ' &&
+	    sd->io.out.len < IO_BUFSIZE)
+		return 0;
 	return io_flush(&sd->io);
 }
 
@@ -45,6 +53,7 @@ static void __attribute__((noreturn))
 bye(struct imapd *sd, const char *why)
 {
 	reply(sd, "* BYE %s", why);
+	io_flush(&sd->io);
 	if (sd->sel)
 		folder_unselect(sd);
 	if (sd->tls_on)
@@ -257,6 +266,7 @@ imapd_report(struct imapd *sd, int expunges)
 		log_warn("%s: sync %s", sd->user, f->name);
 		return -1;
 	}
+	mail_flags_changed(sd, 0);
 	for (i = 0; i < sd->nknown && i < f->nmsgs; i++) {
 		struct md_msg	*m = &f->msgs[i];
 
@@ -449,6 +459,7 @@ frame(struct imapd *sd)
 			bye(sd, "autologout: idle for too long");
 		if (r == IO_TOOLONG) {
 			reply(sd, "* BAD command line too long");
+			io_flush(&sd->io);
 			return 1;
 		}
 		if (r != IO_LINE)
@@ -512,6 +523,7 @@ imapd_session(struct imapd *sd)
 	capabilities(sd, &caps);
 	reply(sd, "* OK [CAPABILITY %s] %s IMAP4rev1 posta ready", caps.s,
 	    sd->hostname);
+	io_flush(&sd->io);
 	buf_free(&caps);
 
 	while (sd->state != S_LOGOUT) {

@@ -46,7 +46,7 @@ struct imapd {
 	struct md_folder	*sel;
 	int			 readonly;
 	size_t			 nknown;	/* messages the client was told of */
-	size_t			 nrecent_told;
+	uint32_t		 kwtold;	/* keywords the client was told of */
 };
 
 /* imapd.c: the session */
@@ -76,5 +76,6 @@ int	mail_flag_list(struct imapd *, struct buf *);
 int	mail_parse_flags(struct imapd *, struct md_folder *, char **flags,
 	    size_t n, unsigned int *fl, uint32_t *kw, const char **why);
 int	mail_is_recent(const struct imapd *, const struct md_msg *);
+void	mail_flags_changed(struct imapd *, int always);
 
 #endif

@@ -70,6 +70,39 @@ mail_flag_list(struct imapd *sd, struct buf *b)
 	return buf_adds(b, ")");
 }
 
+/*
+ * RFC 3501 7.2.6: a new keyword changes the folder's FLAGS; say so
+ * (always: at SELECT).
+ */
+void
+mail_flags_changed(struct imapd *sd, int always)
+{
+	struct buf	 b = BUF_INIT;
+	uint32_t	 mask = 0;
+	int		 i;
+
+	for (i = 0; sd->sel && i < UIDLIST_NKEYWORDS; i++)
+		if (md_keyword_name(sd->sel, i) != NULL)
+			mask |= 1u << i;
+	if (!always && mask == sd->kwtold)
+		return;
+	sd->kwtold = mask;
+	buf_adds(&b, "* FLAGS ");
+	mail_flag_list(sd, &b);
+	reply(sd, "%s", b.s);
+	buf_reset(&b);
+	if (sd->readonly)
+		buf_adds(&b, "* OK [PERMANENTFLAGS ()] read-only");
+	else {
+		buf_adds(&b, "* OK [PERMANENTFLAGS ");
+		mail_flag_list(sd, &b);
+		b.len--;	/* the ")": \* goes in */
+		buf_adds(&b, " \\*)] flags permitted");
+	}
+	reply(sd, "%s", b.s);
+	buf_free(&b);
+}
+
 int
 mail_flags_out(struct imapd *sd, struct buf *b, const struct md_msg *m)
 {
@@ -300,10 +333,31 @@ needs_structure(const struct imap_cmd *c)
 	return 0;
 }
 
-/* A section's text, cut to its <partial>, as "NAME {n}CRLF..." */
+/* Octets to the client in pieces, so the output buffer stays small. */
 static int
-section_out(struct buf *b, const char *name, const struct msg *mp,
-    const struct imap_section *sec, struct buf *tmp)
+emit_raw(struct imapd *sd, const char *p, size_t n)
+{
+	size_t	 k;
+
+	while (n > 0) {
+		k = n < IO_BUFSIZE ? n : IO_BUFSIZE;
+		if (io_write(&sd->io, p, k) == -1)
+			return -1;
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/*
+ * A section's text, cut to its <partial>, as "NAME[TEXT] {n}CRLF...":
+ * what b holds so far goes out first, then the literal straight from
+ * tmp, and b is left empty for the rest of the response.
+ */
+static int
+section_out(struct imapd *sd, struct buf *b, const char *name,
+    const char *text, const struct msg *mp, const struct imap_section *sec,
+    struct buf *tmp)
 {
 	size_t	 off = 0, n;
 
@@ -315,13 +369,18 @@ section_out(struct buf *b, const char *name, const struct msg *mp,
 		off = sec->origin < n ? sec->origin : n;
 		n = n - off < sec->count ? n - off : sec->count;
 	}
-	if (buf_adds(b, name) == -1)
+	if (buf_adds(b, name) == -1 ||
+	    (text != NULL && buf_printf(b, "[%s]", text) == -1))
 		return -1;
 	if (sec->partial && buf_printf(b, "<%u>", (unsigned)sec->origin) == -1)
 		return -1;
 	if (buf_printf(b, " {%zu}\r\n", n) == -1)
 		return -1;
-	return buf_add(b, tmp->s + off, n);
+	if (emit_raw(sd, b->s, b->len) == -1 ||
+	    emit_raw(sd, tmp->s + off, n) == -1)
+		return -1;
+	buf_reset(b);
+	return buf_add(b, "", 0);
 }
 
 static int
@@ -336,7 +395,6 @@ fetch_one(struct imapd *sd, struct imap_cmd *c, size_t idx, struct buf *b,
 	size_t			 i, len;
 	int			 parsed = 0, flags_done = 0, seen = 0, rc = -1;
 	const struct imap_fatt	*fa;
-	char			 name[1200];
 
 	if (needs_text(c)) {
 		if (text_load(&t, &s, &len) == -1) {
@@ -410,15 +468,15 @@ fetch_one(struct imapd *sd, struct imap_cmd *c, size_t idx, struct buf *b,
 			memset(&sec, 0, sizeof(sec));
 			sec.spec = fa->type == FA_RFC822 ? SEC_ALL :
 			    fa->type == FA_RFC822_HEADER ? SEC_HEADER : SEC_TEXT;
-			if (section_out(b, fa->type == FA_RFC822 ? "RFC822" :
+			if (section_out(sd, b, fa->type == FA_RFC822 ? "RFC822" :
 			    fa->type == FA_RFC822_HEADER ? "RFC822.HEADER" :
-			    "RFC822.TEXT", &mp, &sec, tmp) == -1)
+			    "RFC822.TEXT", NULL, &mp, &sec, tmp) == -1)
 				goto out;
 			break;
 		}
 		case FA_SECTION:
-			snprintf(name, sizeof(name), "BODY[%s]", fa->sec.text);
-			if (section_out(b, name, &mp, &fa->sec, tmp) == -1)
+			if (section_out(sd, b, "BODY", fa->sec.text, &mp, &fa->sec,
+			    tmp) == -1)
 				goto out;
 			break;
 		}
@@ -429,7 +487,7 @@ fetch_one(struct imapd *sd, struct imap_cmd *c, size_t idx, struct buf *b,
 		mail_flags_out(sd, b, m);
 		buf_addc(b, ' ');
 	}
-	if (b->s[b->len - 1] == ' ')
+	if (b->len > 0 && b->s[b->len - 1] == ' ')
 		b->len--;
 	if (buf_addc(b, ')') == -1 || emit(sd, b) == -1)
 		goto out;
@@ -494,6 +552,7 @@ cmd_store(struct imapd *sd, struct imap_cmd *c)
 	}
 	if (select_set(sd, c, &c->set, c->uid, &marks) == -1)
 		return;
+	mail_flags_changed(sd, 0);
 	/*
 	 * The renames under one hold of the folder's lock (one lock file
 	 * made and removed for the command, not one a message); the
@@ -788,6 +847,7 @@ cmd_idle(struct imapd *sd, struct imap_cmd *c)
 				continue;
 			if (n == 0) {
 				reply(sd, "* BYE autologout: idle for too long");
+				io_flush(&sd->io);
 				exit(0);
 			}
 			if (in != -1 && (pfd[1].revents & POLLIN)) {

@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "enc.h"
 #include "hdr.h"
+#include "io.h"
 #include "mime.h"
 
 #define CHUNK		(512 * 1024)	/* read size: a big buffer, bounded memory */
@@ -42,28 +43,10 @@ struct out {
 	int	 last;		/* last octet written, -1 none */
 };
 
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *s = p;
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, s, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			return -1;
-		s += w;
-		n -= w;
-	}
-	return 0;
-}
-
 static void
 out_flush(struct out *o)
 {
-	if (o->len > 0 && write_all(o->fd, o->buf, o->len) == -1)
+	if (o->len > 0 && write_full(o->fd, o->buf, o->len) == -1)
 		err(EX_IOERR, "write");
 	o->len = 0;
 }
@@ -77,7 +60,7 @@ out_add(struct out *o, const void *p, size_t n)
 	if (o->len + n > sizeof(o->buf)) {
 		out_flush(o);
 		if (n >= sizeof(o->buf)) {
-			if (write_all(o->fd, p, n) == -1)
+			if (write_full(o->fd, p, n) == -1)
 				err(EX_IOERR, "write");
 			return;
 		}
@@ -151,7 +134,7 @@ spool(int fd, const char *what)
 			continue;
 		if (n == -1)
 			err(EX_IOERR, "%s", what);
-		if (write_all(t, chunk, n) == -1)
+		if (write_full(t, chunk, n) == -1)
 			err(EX_CANTCREAT, "temporary file for %s", what);
 	}
 	free(chunk);
@@ -805,7 +788,7 @@ stream_code(int in, int out, int decode, int qp)
 		else
 			k = qp ? enc_qp_update(&eq, ibuf, n, obuf) :
 			    enc_b64_update(&eb, ibuf, n, obuf);
-		if (write_all(out, obuf, k) == -1)
+		if (write_full(out, obuf, k) == -1)
 			err(EX_IOERR, "write");
 	}
 	if (decode) {
@@ -814,7 +797,7 @@ stream_code(int in, int out, int decode, int qp)
 			dec_b64_final(&db);
 	} else
 		k = qp ? enc_qp_final(&eq, obuf) : enc_b64_final(&eb, obuf);
-	if (write_all(out, obuf, k) == -1)
+	if (write_full(out, obuf, k) == -1)
 		err(EX_IOERR, "write");
 	bad = qp ? dq.bad : db.bad;
 	free(ibuf);

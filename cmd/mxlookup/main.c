@@ -127,7 +127,7 @@ main(int argc, char *argv[])
 
 	conf_init(NULL);
 	if (server != NULL && (conf_set("dns_resolver", server, why,
-	    sizeof(why)) == -1 || strchr(server, ' ') != NULL))
+	    sizeof(why)) == -1 || strpbrk(server, " \t,") != NULL))
 		errx(EX_USAGE, "-s %s: not an address[:port]", server);
 	if (timeout != NULL && conf_set("dns_timeout", timeout, why,
 	    sizeof(why)) == -1)

@@ -45,7 +45,7 @@ json_string(struct buf *b, const char *s)
 }
 
 /* The exchangers to print: all, or with -1 the first that has an
- * address (the first posta connects to), else the first. */
+ * address (the first posta connects to); a list without one failed. */
 static void
 span(const struct mxlist *l, int flags, size_t *from, size_t *to)
 {

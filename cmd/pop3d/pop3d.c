@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -457,6 +458,17 @@ do_list(struct session *s, struct pop3_cmd *c, int uidl)
 	reply(s, ".");
 }
 
+static void __attribute__((noreturn))
+send_failed(struct session *s, int fd, long num)
+{
+	log_info("%s: %s: %s while sending message %ld", s->pd->peer_ip,
+	    s->user, s->io.failed == IO_TIMEOUT ? "timeout" :
+	    "lost connection", num);
+	if (fd != -1)
+		close(fd);
+	session_end(s);
+}
+
 /* RETR (lines -1) and TOP: the message as lib/pop3 encodes it. */
 static void
 do_retr(struct session *s, long num, long lines)
@@ -471,6 +483,12 @@ do_retr(struct session *s, long num, long lines)
 	if ((m = message(s, num)) == NULL)
 		return;
 	if ((fd = mbox_msg_open(&s->mb, (size_t)num - 1)) == -1) {
+		if (errno == ENOENT) {
+			/* expunged by an IMAP session: it will not come back */
+			reply(s, "-ERR Message %ld was removed by another "
+			    "session", num);
+			return;
+		}
 		log_warn("%s: %s: message %ld (%s)", s->pd->peer_ip, s->user,
 		    num, mbox_msg_name(&s->mb, (size_t)num - 1));
 		reply(s, "-ERR [SYS/TEMP] Message %ld cannot be read", num);
@@ -496,12 +514,12 @@ do_retr(struct session *s, long num, long lines)
 			break;
 		o = pop3_enc_update(&enc, in, (size_t)n, out);
 		if (io_write(&s->io, out, o) != 0)
-			session_end(s);
+			send_failed(s, fd, num);
 	}
 	close(fd);
 	o = pop3_enc_final(&enc, out);
 	if (io_write(&s->io, out, o) != 0)
-		session_end(s);
+		send_failed(s, -1, num);
 	if (lines < 0)
 		m->retrieved = 1;
 }
@@ -622,6 +640,16 @@ command(struct session *s)
 	}
 }
 
+static int
+nonblock(int fd)
+{
+	int	 fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1)
+		return -1;
+	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
 void
 pop3d_session(struct pop3d *pd)
 {
@@ -634,6 +662,13 @@ pop3d_session(struct pop3d *pd)
 	s.state = ST_AUTH;
 	buf_init(&s.line, 0);
 	io_init(&s.io, 0, 1, (int)conf_num(C_pop3d_timeout) * 1000);
+	/*
+	 * Non-blocking descriptors: lib/io then waits in poll(2) with the
+	 * timeout for writes too, so a client that stops reading a long
+	 * RETR is logged out like an idle one.
+	 */
+	if (nonblock(0) == -1 || nonblock(1) == -1)
+		fatal("fcntl");
 	if (pd->implicit_tls) {
 		if (tlsx_accept(&s.io, pd->tls_server, err, sizeof(err)) ==
 		    -1) {

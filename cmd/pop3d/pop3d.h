@@ -9,7 +9,7 @@
 
 #include "users.h"
 
-struct tls;
+struct tlsx_server;
 
 struct pop3d {
 	int		 implicit_tls;	/* -s: TLS from the first byte */

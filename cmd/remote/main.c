@@ -47,7 +47,7 @@ job_scan(struct job *j, char *err, size_t errlen)
 	unsigned long long	 lines, nl = 0;
 	off_t			 off = 0;
 	ssize_t			 n;
-	size_t			 i;
+	size_t			 i, col = 0;
 	int			 last = '\n';
 
 	j->eightbit = j->env.eightbit;
@@ -63,6 +63,12 @@ job_scan(struct job *j, char *err, size_t errlen)
 		if (smtpc_is_8bit(b, (size_t)n, &lines))
 			j->eightbit = 1;
 		nl += lines;
+		for (i = 0; i < (size_t)n; i++) {
+			if (b[i] == '\n')
+				col = 0;
+			else if (++col > SMTPC_LINEMAX)
+				j->longlines = 1;
+		}
 		last = (unsigned char)b[n - 1];
 		off += n;
 	}

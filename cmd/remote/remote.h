@@ -25,6 +25,7 @@ struct job {
 	char		*result;	/* per idx: 0 pending, else D, T or F */
 	size_t		 nidx;
 	int		 eightbit;	/* the message has 8-bit octets */
+	int		 longlines;	/* lines over SMTPC_LINEMAX */
 	int		 utf8;		/* needs SMTPUTF8 */
 	long long	 wiresize;	/* octets with CRLF line ends */
 };

@@ -505,7 +505,7 @@ send_body(struct sess *s, struct job *j, int downgrade)
 	int			 r = 0;
 
 	if (downgrade) {
-		/* RFC 6152 3: 7-bit for a server without 8BITMIME */
+		/* 7-bit, short lines (RFC 6152 3, RFC 5321 4.5.3.1.6) */
 		if (buf_reserve(&m, (size_t)len) == -1 ||
 		    pread(j->fd, m.s, (size_t)len, j->env.msgoff) != len ||
 		    smtpc_downgrade(m.s, (size_t)len, &d,
@@ -517,8 +517,9 @@ send_body(struct sess *s, struct job *j, int downgrade)
 		buf_free(&m);
 		src = d.s;
 		len = (off_t)d.len;
-		log_info("%s: 8-bit body downgraded to 7 bits for %s", j->id,
-		    s->host);
+		log_info("%s: body re-encoded for %s (%s)", j->id, s->host,
+		    j->longlines ? "lines over 998 octets" : "8-bit to a "
+		    "server without 8BITMIME");
 	}
 	s->io.timeout = ms(C_remote_data_block_timeout);
 	smtpc_enc_init(&enc);
@@ -615,7 +616,9 @@ transaction(struct sess *s, struct job *j)
 			    j->wiresize, s->x.size, s->host);
 		return SESSION_OK;
 	}
-	downgrade = j->eightbit && !(s->x.ext & SMTPC_X_8BITMIME);
+	/* RFC 6152 3; RFC 5321 4.5.3.1.6 even with 8BITMIME */
+	downgrade = (j->eightbit && !(s->x.ext & SMTPC_X_8BITMIME)) ||
+	    j->longlines;
 	if ((accepted = calloc(j->nidx, 1)) == NULL ||
 	    (list = reallocarray(NULL, n, sizeof(*list))) == NULL) {
 		free(accepted);

@@ -12,6 +12,7 @@
  * any, is what every :include: file holds.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "aliases.h"
 #include "buf.h"
@@ -45,11 +46,19 @@ check_targets(const struct alias_target *t, size_t n, int flags)
 	}
 }
 
+/* Would an address written bare read as something else? */
+static int
+special_start(const char *v)
+{
+	return v[0] == '|' || v[0] == '/' || v[0] == '<' ||
+	    strncasecmp(v, ":include:", 9) == 0;
+}
+
 /* The table as text again; 0 when some value cannot be written. */
 static int
 write_back(const struct aliases *al, struct buf *b)
 {
-	const char	*pre;
+	const char	*pre, *at;
 	size_t		 i, j;
 
 	for (i = 0; i < al->n; i++) {
@@ -62,7 +71,18 @@ write_back(const struct aliases *al, struct buf *b)
 				return 0;
 			pre = t->kind == AK_COMMAND ? "|" :
 			    t->kind == AK_INCLUDE ? ":include:" : "";
-			if (t->kind == AK_ADDRESS)
+			if (t->kind == AK_ADDRESS && special_start(t->value)) {
+				/*
+				 * "|x"@d and "/x"@d are addresses whose local
+				 * part is a dot-string, so their canonical
+				 * text drops the quotes; written back bare
+				 * they would read as a command or a file.
+				 */
+				if ((at = strrchr(t->value, '@')) == NULL)
+					return 0;
+				buf_printf(b, "%s \"%.*s\"%s", j ? "," : "",
+				    (int)(at - t->value), t->value, at);
+			} else if (t->kind == AK_ADDRESS)
 				buf_printf(b, "%s %s", j ? "," : "", t->value);
 			else
 				buf_printf(b, "%s \"%s%s\"", j ? "," : "", pre,

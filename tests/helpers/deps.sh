@@ -43,6 +43,9 @@ clang
 libclang-rt-14-dev
 fetchmail
 getmail6
+isync
+mutt
+offlineimap3
 "
 
 case $what in

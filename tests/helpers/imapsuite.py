@@ -297,7 +297,7 @@ def s_append_fetch():
     assert typ == "OK" and data == [None], data
     # delivered mail: a new message, \Recent for this session only
     deliver(msg("delivered"))
-    ok(m.noop())
+    ok(m.check())
     assert untagged(m, "EXISTS") == [b"2"]
     assert untagged(m, "RECENT") == [b"1"]
     typ, data = m.fetch("2", "(FLAGS)")
@@ -316,9 +316,13 @@ def s_store_search_expunge():
         deliver(msg("number %d" % i, "body %d\n" % i,
                     frm="=?UTF-8?Q?J=C3=BCrgen?= <jurgen@example.test>" if i == 3
                     else "Bob <bob@example.test>"))
-    m.select("INBOX")
+    select(m)
     typ, data = m.store("1:2", "+FLAGS", r"(\Flagged $Important)")
     assert len(data) == 2 and b"\\Flagged" in data[0] and b"$Important" in data[0], data
+    # a new keyword is a new FLAGS list (RFC 3501 7.2.6)
+    assert untagged(m, "FLAGS") == [b"(\\Answered \\Flagged \\Deleted \\Seen \\Draft $Important)"]
+    ok(m.store("1", "+FLAGS", r"($Important)"))
+    assert untagged(m, "FLAGS") == []
     typ, data = m.store("2", "-FLAGS", r"(\Flagged)")
     assert b"\\Flagged" not in data[0] and b"$Important" in data[0], data
     typ, data = m.store("3", "FLAGS.SILENT", r"(\Answered \Draft)")
@@ -592,6 +596,94 @@ def s_implicit_tls():
     ok(m.login(USER, PASS))
     ok(m.select("INBOX"))
     m.logout()
+
+
+class Counted:
+    """A raw session that keeps its own count of the folder from the
+    untagged EXISTS and EXPUNGE it is sent."""
+
+    def __init__(self, name):
+        self.s = socket.create_connection(("127.0.0.1", PORT), 30)
+        self.f = self.s.makefile("rb")
+        self.f.readline()
+        self.n = 0
+        self.count = 0
+        self.name = name
+        self.cmd("LOGIN %s %s" % (USER, PASS))
+        self.cmd("SELECT INBOX")
+
+    def cmd(self, text):
+        self.n += 1
+        tag = ("%s%d" % (self.name, self.n)).encode()
+        self.s.sendall(tag + b" " + text.encode() + b"\r\n")
+        out = []
+        while True:
+            line = self.f.readline()
+            assert line, "connection closed"
+            mo = re.match(rb"\* (\d+) (EXISTS|EXPUNGE)", line)
+            if mo and mo.group(2) == b"EXISTS":
+                assert int(mo.group(1)) >= self.count, line
+                self.count = int(mo.group(1))
+            elif mo:
+                assert 1 <= int(mo.group(1)) <= self.count, line
+                self.count -= 1
+            if line.startswith(tag + b" "):
+                assert line.startswith(tag + b" OK"), (text, line)
+                return out
+            out.append(line)
+
+    def uids_flags(self):
+        got = {}
+        for line in self.cmd("UID FETCH 1:* (UID FLAGS)"):
+            mo = re.match(rb"\* \d+ FETCH \(UID (\d+) FLAGS \(([^)]*)\)\)", line)
+            if mo:
+                got[int(mo.group(1))] = set(mo.group(2).replace(b"\\Recent", b"").split())
+        return got
+
+
+def s_live():
+    """Two sessions at work while posta-local delivers 30 messages."""
+    import subprocess
+    import threading
+    N = 30
+    results = []
+
+    def deliveries():
+        for i in range(N):
+            p = subprocess.run(["posta-local", USER], input=msg("live %d" % i).encode(),
+                               capture_output=True)
+            results.append(p.returncode)
+            time.sleep(0.02)
+
+    a, b = Counted("a"), Counted("b")
+    t = threading.Thread(target=deliveries)
+    t.start()
+    expunged = 0
+    rounds_after = 3
+    while rounds_after > 0:
+        if not t.is_alive():
+            rounds_after -= 1
+        a.cmd("NOOP")
+        if a.count:
+            a.cmd("STORE 1:* +FLAGS.SILENT (\\Seen)")
+        b.cmd("NOOP")
+        if b.count >= 3:
+            b.cmd("STORE 1 +FLAGS.SILENT (\\Deleted)")
+            expunged += sum(1 for l in b.cmd("EXPUNGE") if l.endswith(b" EXPUNGE\r\n"))
+        time.sleep(0.02)
+    t.join()
+    assert results == [0] * N, results
+    a.cmd("NOOP")
+    b.cmd("NOOP")
+    files = os.listdir(os.path.join(maildir(), "cur")) + os.listdir(os.path.join(maildir(), "new"))
+    assert expunged > 0
+    assert a.count == b.count == len(files) == N - expunged, (a.count, b.count, len(files), expunged)
+    fa, fb = a.uids_flags(), b.uids_flags()
+    assert fa == fb, (fa, fb)
+    assert len(fa) == len(files)
+    # every UID once in the list, in order
+    ul = [int(l.split()[0]) for l in open(os.path.join(maildir(), "dovecot-uidlist")).readlines()[1:]]
+    assert ul == sorted(set(ul)), ul
 
 
 SCENARIOS = {n[2:]: f for n, f in globals().items() if n.startswith("s_")}

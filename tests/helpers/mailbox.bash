@@ -46,3 +46,45 @@ sys.stdout.write(seen.decode(errors="replace"))
 sys.exit(os.waitstatus_to_exitcode(status))
 PY
 }
+
+# Run Dovecot's doveadm (unpacked by helpers/dovecot.sh, never installed)
+# on a Maildir; skips the test when there is no package to be had.
+# Dovecot never reads mail as root: as root it runs as nobody, on a copy
+# of the Maildir in a folder nobody can reach (changes stay in the copy).
+# usage: doveadm_on MAILDIR ARGS...
+doveadm_on() {
+	local md=$1 root dir user group status
+	shift
+	root=$(sh "$TOP/tests/helpers/dovecot.sh") || skip "no Dovecot package to be had"
+	user=$(id -un)
+	group=$(id -gn)
+	if [ "$(id -u)" -eq 0 ]; then
+		dir=$(mktemp -d /tmp/posta-dovecot.XXXXXX)
+		chmod 711 "$dir"
+		cp -a "$md" "$dir/Maildir"
+		md=$dir/Maildir
+		user=nobody
+		group=$(id -gn nobody)
+	else
+		dir=$BATS_TEST_TMPDIR/dovecot
+	fi
+	mkdir -p "$dir/home"
+	cat >"$dir/dovecot.conf" <<EOT
+base_dir = $dir/run
+state_dir = $dir/state
+mail_location = maildir:$md
+mail_uid = $user
+mail_gid = $group
+first_valid_uid = 0
+first_valid_gid = 0
+ssl = no
+log_path = /dev/stderr
+EOT
+	[ "$(id -u)" -ne 0 ] || chown -R "$user:$group" "$dir/home" "$md"
+	TZ=UTC USER=test HOME=$dir/home LD_LIBRARY_PATH=$root/usr/lib/dovecot \
+		"$root/usr/bin/doveconf" -c "$dir/dovecot.conf" -m doveadm \
+		-e "$root/usr/bin/doveadm" "$@"
+	status=$?
+	[ "$(id -u)" -ne 0 ] || rm -rf "$dir"
+	return $status
+}

@@ -26,3 +26,18 @@ msg_count() {
 pop() {
 	/usr/bin/python3 - "$PORT" "$@"
 }
+
+# make_instance once per file (setup_file), then a copy per test: the
+# instance holds only relative paths but program_dir, so a copy works
+# and saves the users' password hashing and the certificate each time.
+pop3d_template() {
+	mkdir -p "$BATS_FILE_TMPDIR/template"
+	"$TOP/etc/posta-instance.sh" "$BATS_FILE_TMPDIR/template" "$BIN" >/dev/null
+}
+
+pop3d_instance() {
+	INST=$BATS_TEST_TMPDIR/inst
+	cp -a "$BATS_FILE_TMPDIR/template" "$INST"
+	export POSTA_CONF=$INST/posta.conf
+	QDIR=$INST/queue
+}

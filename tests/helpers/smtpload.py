@@ -12,7 +12,7 @@ failures = []
 
 def session(i):
     try:
-        c = smtplib.SMTP("127.0.0.1", port, timeout=120)
+        c = smtplib.SMTP("127.0.0.1", port, timeout=600)
         c.ehlo("load.test")
         for m in range(nmsg):
             c.sendmail("load@client.test", ["bob@example.test"],

@@ -216,6 +216,16 @@ test_rcodes(void **state)
 	parse("a.test", LDNS_RR_TYPE_MX, LDNS_RCODE_NXDOMAIN, 0, cn, &a);
 	assert_int_equal(a.rcode, DNS_R_NXDOMAIN);
 	assert_string_equal(a.final, "gone.test");
+	/* records beside NXDOMAIN are not believed */
+	{
+		const char *mx[] = { "a.test. IN MX 10 mx.a.test.", NULL };
+
+		parse("a.test", LDNS_RR_TYPE_MX, LDNS_RCODE_NXDOMAIN, 0, mx,
+		    &a);
+		assert_int_equal(a.rcode, DNS_R_NXDOMAIN);
+		assert_int_equal(a.nmx, 0);
+		assert_null(a.mx);
+	}
 	parse("a.test", LDNS_RR_TYPE_MX, LDNS_RCODE_SERVFAIL, 0, NULL, &a);
 	assert_int_equal(a.rcode, DNS_R_SERVFAIL);
 	parse("a.test", LDNS_RR_TYPE_MX, LDNS_RCODE_REFUSED, 0, NULL, &a);

@@ -99,6 +99,10 @@ test_headers_are_decoded_and_case_folded(void **state)
 {
 	assert_int_equal(matches("FROM \"J\xc3\xbcrgen\""), 1);
 	assert_int_equal(matches("FROM JURGEN@EXAMPLE"), 1);
+	/* letters beyond ASCII fold too */
+	assert_int_equal(matches("FROM \"J\xc3\x9cRGEN\""), 1);
+	assert_int_equal(matches("FROM \"J\xc3\xbcrgeN <\""), 1);
+	assert_int_equal(matches("FROM \"J\xc3\xbdrgen\""), 0);
 	assert_int_equal(matches("SUBJECT \"quarterly report\""), 1);
 	assert_int_equal(matches("TO alice"), 0);
 	assert_int_equal(matches("CC bob"), 0);
@@ -109,6 +113,17 @@ test_headers_are_decoded_and_case_folded(void **state)
 	assert_int_equal(matches("SENTON 5-Mar-2024"), 1);
 	assert_int_equal(matches("SENTSINCE 6-Mar-2024"), 0);
 	assert_int_equal(matches("SENTBEFORE 6-Mar-2024"), 1);
+}
+
+static void
+test_folding_beyond_ascii(void **state)
+{
+	assert_int_equal(matches("BODY \"CAF\xc3\x89\""), 1);
+	assert_int_equal(matches("BODY \"caf\xc3\xa9 AU LAIT\""), 1);
+	assert_int_equal(matches("BODY \"caf\xc3\xa8\""), 0);
+	/* a stray octet matches only itself, never part of a character */
+	assert_int_equal(matches("BODY \"caf\xc3\""), 0);
+	assert_int_equal(matches("BODY \"caf\xa9\""), 0);
 }
 
 static void
@@ -129,6 +144,7 @@ main(void)
 		cmocka_unit_test(test_flags_and_numbers_need_no_text),
 		cmocka_unit_test(test_headers_are_decoded_and_case_folded),
 		cmocka_unit_test(test_body_and_text_see_decoded_parts),
+		cmocka_unit_test(test_folding_beyond_ascii),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,7 +11,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -514,6 +516,62 @@ test_a_delivery_reads_new_but_not_cur(void **state)
 	md_close(a);
 }
 
+/* Put a file into cur/ and cur/'s mtime back: only a read of cur/ can
+ * find it. */
+static void
+slip_into_cur(const char *dir, const char *name)
+{
+	char		 p[PATH_MAX];
+	struct stat	 st;
+	struct timespec	 ts[2];
+
+	snprintf(p, sizeof(p), "%s/cur", dir);
+	assert_int_equal(stat(p, &st), 0);
+	put(dir, "cur", name, "x");
+	ts[0] = st.st_atim;
+	ts[1] = st.st_mtim;
+	assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+}
+
+static void
+test_own_changes_of_cur_cost_no_read_of_it(void **state)
+{
+	struct fixture		*f = *state;
+	struct md_folder	*a;
+	struct md_changes	 ch;
+
+	put(f->dir, "cur", "100.M1P1Q1.h,S=1,W=1:2,", "x");
+	assert_non_null(a = md_open(f->dir, "INBOX"));
+	/* a fresh cur/ (changed this very moment) is read and settled */
+	assert_int_equal(md_sync(a, 0, &ch), 0);
+	assert_int_equal(ch.nnew, 1);
+
+	/* a delivery, claimed: moved into cur/ by this session */
+	slip_into_cur(f->dir, "101.M1P1Q1.h,S=1,W=1:2,");
+	put(f->dir, "new", "102.M1P1Q1.h,S=1,W=1", "x");
+	assert_int_equal(md_sync(a, MD_SYNC_CLAIM_NEW, &ch), 0);
+	assert_int_equal(ch.nnew, 1);
+	assert_true(by_uid(a, 2)->recent);
+	assert_false(by_uid(a, 2)->in_new);
+	/* a flag change and an expunge of its own */
+	assert_int_equal(md_lock(a), 0);
+	assert_int_equal(md_set_flags(a, by_uid(a, 1), MD_F_SEEN, 0), 0);
+	assert_int_equal(md_expunge(a, by_uid(a, 2)), 0);
+	md_unlock(a);
+	assert_int_equal(md_sync(a, 0, &ch), 0);
+	assert_int_equal(ch.nnew + ch.nexpunged + ch.nflags, 0);
+	assert_int_equal(md_count(a, NULL), 1);
+
+	/* another process's change of cur/: read, the slipped file found */
+	ren(f->dir, "cur/100.M1P1Q1.h,S=1,W=1:2,S",
+	    "cur/100.M1P1Q1.h,S=1,W=1:2,RS");
+	assert_int_equal(md_sync(a, 0, &ch), 0);
+	assert_int_equal(ch.nflags, 1);
+	assert_int_equal(ch.nnew, 1);
+	assert_string_equal(by_uid(a, 3)->name, "101.M1P1Q1.h,S=1,W=1:2,");
+	md_close(a);
+}
+
 static void
 test_a_dovecot_maildir_keeps_its_uids(void **state)
 {
@@ -536,20 +594,27 @@ test_a_dovecot_maildir_keeps_its_uids(void **state)
 	    NULL);
 	put(f->dir, "cur", "1276533073.M242911P3632.kurkku:2,F", "a\nb\n");
 	put(f->dir, "new", "1276540000.M1P1.kurkku,S=2,W=3", "x\n");
+	put(f->dir, "new", "1276540001.M1P1.kurkku", "a\nb\r\n");
 	assert_non_null(a = md_open(f->dir, "INBOX"));
 	assert_int_equal(md_sync(a, 0, &ch), 0);
 	assert_int_equal(a->uidvalidity, 1275660208);
-	assert_int_equal(a->nmsgs, 3);
+	assert_int_equal(a->nmsgs, 4);
 	assert_int_equal(a->msgs[0].uid, 25006);
 	assert_int_equal(a->msgs[0].flags, MD_F_REPLIED | MD_F_SEEN);
 	assert_int_equal(a->msgs[0].vsize, 1394);
 	assert_int_equal(a->msgs[1].uid, 25017);
-	/* no W= in the name: counted from the file, only when asked */
-	assert_int_equal(a->msgs[1].vsize, -1);
-	assert_int_equal(md_msg_vsize(a, &a->msgs[1]), 6);
+	/* no W= in the name: the list's W field, as Dovecot keeps it */
+	assert_int_equal(a->msgs[1].vsize, 2481);
+	/* no S= anywhere: a stat, only when asked */
+	assert_int_equal(a->msgs[1].size, -1);
 	assert_int_equal(md_msg_size(a, &a->msgs[1]), 4);
 	assert_int_equal(a->msgs[2].uid, 25022);
-	assert_int_equal(a->uidnext, 25023);
+	/* no sizes at all: counted from the file, only when asked */
+	assert_int_equal(a->msgs[3].uid, 25023);
+	assert_int_equal(a->msgs[3].vsize, -1);
+	assert_int_equal(md_msg_vsize(a, &a->msgs[3]), 6);
+	assert_int_equal(a->msgs[3].size, 5);
+	assert_int_equal(a->uidnext, 25024);
 	md_close(a);
 	assert_non_null(strstr(slurp(f->dir, "dovecot-uidlist"),
 	    "25022 :1276540000.M1P1.kurkku,S=2,W=3\n"));
@@ -760,6 +825,53 @@ test_copy_links_with_a_new_uid(void **state)
 }
 
 static void
+test_copy_to_another_file_system_copies(void **state)
+{
+	struct fixture		*f = *state;
+	struct md_folder	*in, *other;
+	char			 dir[64], p[PATH_MAX], cmd[128], text[16];
+	struct stat		 a, b;
+	uint32_t		 uid = 0;
+	int			 fd;
+
+	/* the fixture is on /dev/shm when it can be: /tmp is another file
+	 * system then, where no link reaches */
+	strlcpy(dir, "/tmp/test_maildir_other.XXXXXX", sizeof(dir));
+	assert_non_null(mkdtemp(dir));
+	mk(dir, "cur");
+	mk(dir, "new");
+	mk(dir, "tmp");
+	put(f->dir, "new", "1400000000.M1P1Q1.h,S=4,W=5", "abc\n");
+	assert_non_null(in = md_open(f->dir, "INBOX"));
+	assert_non_null(other = md_open(dir, "INBOX"));
+	assert_int_equal(md_sync(in, 0, NULL), 0);
+	assert_int_equal(md_copy(in, &in->msgs[0], other, MD_F_FLAGGED, 0,
+	    &uid), 0);
+	assert_int_equal(uid, 1);
+	assert_int_equal(md_sync(other, 0, NULL), 0);
+	assert_int_equal(other->nmsgs, 1);
+	assert_int_equal(other->msgs[0].flags, MD_F_FLAGGED);
+	assert_int_equal(other->msgs[0].date, 1400000000);
+	md_msg_path(in, &in->msgs[0], p, sizeof(p));
+	assert_int_equal(stat(p, &a), 0);
+	md_msg_path(other, &other->msgs[0], p, sizeof(p));
+	assert_int_equal(stat(p, &b), 0);
+	if (a.st_dev != b.st_dev)
+		assert_int_equal(b.st_mtime, 1400000000);
+	assert_true((fd = md_msg_open(other, &other->msgs[0])) >= 0);
+	assert_int_equal(read(fd, text, sizeof(text)), 4);
+	close(fd);
+	assert_memory_equal(text, "abc\n", 4);
+	/* nothing left behind in tmp/ */
+	snprintf(p, sizeof(p), "%s/tmp", dir);
+	assert_int_equal(rmdir(p), 0);
+	md_close(in);
+	md_close(other);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
 test_keywords_map_to_letters(void **state)
 {
 	struct fixture		*f = *state;
@@ -962,6 +1074,186 @@ test_a_folder_of_100000_messages(void **state)
 	md_close(b);
 }
 
+/* --- with Dovecot ------------------------------------------------------ */
+
+/* Dovecot's doveadm on the fixture's Maildir, unpacked by
+ * tests/helpers/dovecot.sh (run from the top of the tree, as make check
+ * does); configured by dove_setup, run by dove. */
+struct dove {
+	char	 root[PATH_MAX];	/* the unpacked package */
+	char	 dir[64];		/* its config, home, state */
+	char	 out[PATH_MAX];		/* the last command's output */
+	char	 owner[64];		/* chown -R before each run, or "" */
+};
+
+static int
+dove_setup(struct dove *d, const char *maildir)
+{
+	char	 path[PATH_MAX + 64];
+	FILE	*fp;
+	size_t	 n;
+	const char *user = "", *group = "";
+	struct passwd *pw;
+	struct group *gr;
+
+	memset(d, 0, sizeof(*d));
+	if ((fp = popen("sh tests/helpers/dovecot.sh 2>/dev/null", "r")) == NULL)
+		return -1;
+	if (fgets(d->root, sizeof(d->root), fp) == NULL) {
+		pclose(fp);
+		return -1;
+	}
+	if (pclose(fp) != 0)
+		return -1;
+	n = strlen(d->root);
+	if (n > 0 && d->root[n - 1] == '\n')
+		d->root[n - 1] = '\0';
+	strlcpy(d->dir, "/tmp/test_dovecot.XXXXXX", sizeof(d->dir));
+	assert_non_null(mkdtemp(d->dir));
+	snprintf(d->out, sizeof(d->out), "%s/out", d->dir);
+	/* Dovecot never reads mail as root: as root, it runs as nobody */
+	if (geteuid() == 0) {
+		assert_non_null(pw = getpwnam("nobody"));
+		assert_non_null(gr = getgrgid(pw->pw_gid));
+		user = pw->pw_name;
+		group = gr->gr_name;
+		snprintf(d->owner, sizeof(d->owner), "%s:%s", user, group);
+	} else {
+		assert_non_null(pw = getpwuid(geteuid()));
+		assert_non_null(gr = getgrgid(getegid()));
+		user = pw->pw_name;
+		group = gr->gr_name;
+	}
+	snprintf(path, sizeof(path), "%s/dovecot.conf", d->dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fprintf(fp, "base_dir = %s/run\nstate_dir = %s/state\n"
+	    "mail_location = maildir:%s\n"
+	    "mail_uid = %s\nmail_gid = %s\n"
+	    "first_valid_uid = 0\nfirst_valid_gid = 0\n"
+	    "ssl = no\nlog_path = /dev/stderr\n",
+	    d->dir, d->dir, maildir, user, group);
+	fclose(fp);
+	snprintf(path, sizeof(path), "%s/home", d->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	return 0;
+}
+
+/* Run doveadm with args; its exit status, output in d->out. */
+static int
+dove(struct dove *d, const char *maildir, const char *args)
+{
+	char	 cmd[4 * PATH_MAX];
+
+	if (d->owner[0]) {
+		assert_true((size_t)snprintf(cmd, sizeof(cmd),
+		    "chown -R %s '%s' '%s'", d->owner, d->dir, maildir) <
+		    sizeof(cmd));
+		assert_int_equal(system(cmd), 0);
+	}
+	assert_true((size_t)snprintf(cmd, sizeof(cmd), "TZ=UTC USER=test "
+	    "HOME='%s/home' LD_LIBRARY_PATH='%s/usr/lib/dovecot' "
+	    "'%s/usr/bin/doveconf' -c '%s/dovecot.conf' -m doveadm "
+	    "-e '%s/usr/bin/doveadm' %s >'%s' 2>&1", d->dir, d->root, d->root,
+	    d->dir, d->root, args, d->out) < sizeof(cmd));
+	return system(cmd);
+}
+
+static void
+dove_done(struct dove *d)
+{
+	char	 cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
+test_dovecot_and_posta_share_a_maildir(void **state)
+{
+	struct fixture		*f = *state;
+	struct md_folder	*in, *lists;
+	struct md_append	*ap;
+	struct md_changes	 ch;
+	struct dove		 d;
+	char			*out;
+	uint32_t		 uid, v;
+	int			 k;
+
+	assert_int_equal(dove_setup(&d, f->dir), 0);
+
+	/* posta's side: UIDs, flags, a keyword, a folder, an append */
+	put(f->dir, "new", "1700000000.M1P1Q1.h,S=18,W=21",
+	    "Subject: a\n\nbody\n");
+	put(f->dir, "new", "1700000100.M2P1Q1.h,S=18,W=21",
+	    "Subject: b\n\nmore\n");
+	assert_non_null(in = md_open(f->dir, "INBOX"));
+	assert_int_equal(md_sync(in, 0, NULL), 0);
+	v = in->uidvalidity;
+	assert_int_equal(md_set_flags(in, by_uid(in, 1),
+	    MD_F_SEEN | MD_F_FLAGGED, 0), 0);
+	assert_true((k = md_keyword_index(in, "$Junk", 1)) >= 0);
+	assert_int_equal(md_set_flags(in, by_uid(in, 2), 0, 1u << k), 0);
+	assert_int_equal(md_folder_create(f->dir, "Lists.posta"), 0);
+	assert_int_equal(md_subscribe(f->dir, "Lists.posta", 1), 0);
+	assert_non_null(lists = md_open(f->dir, "Lists.posta"));
+	assert_non_null(ap = md_append_begin(lists));
+	assert_int_equal(md_append_write(ap, "Subject: c\n\nz\n", 14), 0);
+	assert_int_equal(md_append_commit(ap, MD_F_SEEN, 0, 1500000000, &uid),
+	    0);
+	md_close(lists);
+
+	/* Dovecot sees the same */
+	assert_int_equal(dove(&d, f->dir, "mailbox status "
+	    "'uidvalidity uidnext messages' INBOX"), 0);
+	out = slurp(d.dir, "out");
+	{
+		char	 want[128];
+
+		snprintf(want, sizeof(want), "messages=2 uidnext=3 "
+		    "uidvalidity=%u", v);
+		assert_non_null(strstr(out, want));
+	}
+	assert_int_equal(dove(&d, f->dir, "fetch 'uid flags' mailbox INBOX"),
+	    0);
+	out = slurp(d.dir, "out");
+	assert_non_null(strstr(out, "uid: 1\nflags: \\Flagged \\Seen"));
+	assert_non_null(strstr(out, "uid: 2\nflags: $Junk"));
+	assert_int_equal(dove(&d, f->dir, "mailbox list -s"), 0);
+	assert_non_null(strstr(slurp(d.dir, "out"), "Lists.posta"));
+	assert_int_equal(dove(&d, f->dir, "fetch 'uid flags date.received' "
+	    "mailbox Lists.posta"), 0);
+	out = slurp(d.dir, "out");
+	assert_non_null(strstr(out, "uid: 1\nflags: \\Seen"));
+	assert_non_null(strstr(out, "date.received: 2017-07-14 02:40:00"));
+
+	/* Dovecot's changes: a delivery, flags, an expunge */
+	assert_int_equal(dove(&d, f->dir, "flags add '\\Answered $Label1' "
+	    "mailbox INBOX uid 2"), 0);
+	assert_int_equal(dove(&d, f->dir, "expunge mailbox INBOX uid 1"), 0);
+	put(d.dir, "", "msg", "Subject: from Dovecot\n\nhello\n");
+	{
+		char	 args[PATH_MAX];
+
+		snprintf(args, sizeof(args), "save -m INBOX <'%s/msg'", d.dir);
+		assert_int_equal(dove(&d, f->dir, args), 0);
+	}
+	assert_int_equal(md_sync(in, 0, &ch), 0);
+	assert_int_equal(in->uidvalidity, v);
+	assert_int_equal(ch.nexpunged, 1);
+	assert_int_equal(ch.nflags, 1);
+	assert_int_equal(ch.nnew, 1);
+	assert_true(by_uid(in, 1)->expunged);
+	assert_int_equal(by_uid(in, 2)->flags, MD_F_REPLIED);
+	k = md_keyword_index(in, "$Label1", 0);
+	assert_true(k >= 0);
+	assert_int_equal(by_uid(in, 2)->keywords,
+	    (1u << k) | (1u << md_keyword_index(in, "$Junk", 0)));
+	assert_true(by_uid(in, 3)->size >= 0);
+	assert_int_equal(in->uidnext, 4);
+	md_close(in);
+	dove_done(&d);
+}
+
 int
 main(void)
 {
@@ -977,6 +1269,7 @@ main(void)
 		T(test_sync_gives_uids_in_arrival_order_and_keeps_them),
 		T(test_changes_by_other_processes_are_seen),
 		T(test_a_delivery_reads_new_but_not_cur),
+		T(test_own_changes_of_cur_cost_no_read_of_it),
 		T(test_a_dovecot_maildir_keeps_its_uids),
 		T(test_flags_are_stored_in_the_name),
 		T(test_claiming_new_messages_marks_them_recent_once),
@@ -984,12 +1277,25 @@ main(void)
 		T(test_a_lost_list_gives_a_new_uidvalidity),
 		T(test_append_stores_flags_date_and_sizes),
 		T(test_copy_links_with_a_new_uid),
+		T(test_copy_to_another_file_system_copies),
 		T(test_keywords_map_to_letters),
 		T(test_one_pop3_session_at_a_time),
 		T(test_concurrent_sessions_get_distinct_uids),
 		T(test_a_folder_of_100000_messages),
+	};
+	const struct CMUnitTest with_dovecot[] = {
+		T(test_dovecot_and_posta_share_a_maildir),
 #undef T
 	};
+	int	 r;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	r = cmocka_run_group_tests(tests, NULL, NULL);
+	/* Dovecot's programs come from its Debian package, unpacked (never
+	 * installed) by tests/helpers/dovecot.sh from the top of the tree */
+	if (system("sh tests/helpers/dovecot.sh >/dev/null 2>&1") != 0) {
+		printf("# no Dovecot package to be had: "
+		    "test_dovecot_and_posta_share_a_maildir left out\n");
+		return r;
+	}
+	return r | cmocka_run_group_tests(with_dovecot, NULL, NULL);
 }

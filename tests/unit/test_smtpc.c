@@ -306,6 +306,65 @@ test_downgrade_nested(void **state)
 	buf_free(&out);
 }
 
+/* Found by fuzz_smtpc: a header with no empty line got one added. */
+static void
+test_downgrade_header_only(void **state)
+{
+	static const char *const msgs[] = {
+		"Content-Type: multipart/mixed; boundary=\"b\"",
+		"Content-Type: multipart/mixed; boundary=\"b\"\n",
+		"Content-Type: message/rfc822\n",
+		"Subject: x",
+	};
+	struct buf	 out = BUF_INIT;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		buf_reset(&out);
+		assert_int_equal(smtpc_downgrade(msgs[i], strlen(msgs[i]),
+		    &out, 10), 0);
+		assert_int_equal(out.len, strlen(msgs[i]));
+		assert_memory_equal(out.s, msgs[i], out.len);
+	}
+	buf_free(&out);
+}
+
+static void
+test_downgrade_longline(void **state)
+{
+	struct buf	 msg = BUF_INIT, out = BUF_INIT;
+	const char	*body, *p, *nl;
+	char		*dec;
+	size_t		 n, i;
+
+	buf_adds(&msg, "Subject: long\n\n");
+	for (i = 0; i < 1200; i++)
+		buf_addc(&msg, 'a' + i % 26);
+	buf_adds(&msg, "\nshort\n");
+	assert_int_equal(smtpc_downgrade(msg.s, msg.len, &out, 10), 0);
+	assert_non_null(strstr(out.s,
+	    "Content-Transfer-Encoding: quoted-printable\n"));
+	for (p = out.s; (nl = strchr(p, '\n')) != NULL; p = nl + 1)
+		assert_true(nl - p <= 76);
+	body = strstr(out.s, "\n\n") + 2;
+	dec = qp_decode(body, out.len - (body - out.s), &n);
+	assert_int_equal(n, msg.len - strlen("Subject: long\n\n"));
+	assert_memory_equal(dec, msg.s + strlen("Subject: long\n\n"), n);
+	free(dec);
+	/* 998 octets is still a line */
+	buf_reset(&msg);
+	buf_reset(&out);
+	buf_adds(&msg, "Subject: fits\n\n");
+	for (i = 0; i < SMTPC_LINEMAX; i++)
+		buf_addc(&msg, 'x');
+	buf_addc(&msg, '\n');
+	assert_int_equal(smtpc_downgrade(msg.s, msg.len, &out, 10), 0);
+	assert_int_equal(out.len, msg.len);
+	assert_memory_equal(out.s, msg.s, msg.len);
+	buf_free(&msg);
+	buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -320,6 +379,8 @@ main(void)
 		cmocka_unit_test(test_downgrade_7bit),
 		cmocka_unit_test(test_downgrade_multipart),
 		cmocka_unit_test(test_downgrade_nested),
+		cmocka_unit_test(test_downgrade_longline),
+		cmocka_unit_test(test_downgrade_header_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -123,6 +123,8 @@ test_a_dovecot_written_list_is_read(void **state)
 	assert_non_null(r);
 	assert_int_equal(r->uid, 25017);
 	assert_string_equal(r->ext, "W2481");
+	assert_int_equal(uidlist_ext_num(r, 'W'), 2481);
+	assert_int_equal(uidlist_ext_num(r, 'S'), -1);
 	assert_string_equal(r->name, "1276533073.M242911P3632.kurkku:2,F");
 	assert_null(uidlist_find(&ul, "1276533073.M242911P3632", 23));
 	assert_non_null(uidlist_find_uid(&ul, 25017));
@@ -145,6 +147,9 @@ test_next_uid_is_past_appended_lines(void **state)
 	assert_int_equal(uidlist_refresh(&ul), 1);
 	assert_int_equal(ul.nextuid, 9);
 	assert_string_equal(ul.hdrext, "X1 Yfoo");
+	assert_int_equal(uidlist_ext_num(uidlist_find_uid(&ul, 8), 'S'), 12);
+	assert_int_equal(uidlist_ext_num(uidlist_find_uid(&ul, 8), 'W'), 14);
+	assert_int_equal(uidlist_ext_num(uidlist_find_uid(&ul, 7), 'W'), -1);
 	/* a rewrite keeps the unknown fields and the last known names */
 	assert_int_equal(uidlist_lock(&ul, 1, 60), 0);
 	ul.dirty = 1;
