@@ -505,6 +505,7 @@ cmd_fetch(struct imapd *sd, struct imap_cmd *c)
 	struct buf	 b = BUF_INIT, tmp = BUF_INIT;
 	char		*marks;
 	size_t		 i;
+	int		 failed = 0;
 
 	if (select_set(sd, c, &c->set, c->uid, &marks) == -1)
 		return;
@@ -514,14 +515,16 @@ cmd_fetch(struct imapd *sd, struct imap_cmd *c)
 		if (fetch_one(sd, c, i, &b, &tmp) == -1) {
 			log_warn("%s: FETCH uid %u", sd->user,
 			    (unsigned)sd->sel->msgs[i].uid);
+			failed = 1;
 			break;
 		}
 	}
 	free(marks);
 	buf_free(&b);
 	buf_free(&tmp);
+	/* the report may learn of new mail: nknown is not the loop's any more */
 	imapd_report(sd, c->uid);
-	if (i < sd->nknown)
+	if (failed)
 		reply(sd, "%s NO [SERVERBUG] FETCH failed", c->tag);
 	else
 		reply(sd, "%s OK FETCH completed", c->tag);
