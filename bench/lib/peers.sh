@@ -100,6 +100,8 @@ postfix_stop() { postfix_ctl "$1/etc" stop; }
 postfix_master_pid() { tr -d ' ' <"$1/spool/pid/master.pid"; }
 
 # smtp-source and smtp-sink, the load tools from the postfix package
+# (started with & these functions leave $! at a subshell, not at the
+# tool: run a background smtp-sink directly, as bench/remote does)
 smtp_source() { LD_LIBRARY_PATH=$(pf_lib) "$PR/usr/sbin/smtp-source" "$@"; }
 smtp_sink() { LD_LIBRARY_PATH=$(pf_lib) "$PR/usr/sbin/smtp-sink" "$@"; }
 
