@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sysexits.h>
 
 #include "buf.h"
@@ -445,4 +446,16 @@ const char *
 conf_file(void)
 {
 	return loaded_file;
+}
+
+void
+conf_myhostname(char *out, size_t outlen)
+{
+	if (outlen == 0)
+		return;
+	if (*conf_str(C_myhostname) != '\0')
+		strlcpy(out, conf_str(C_myhostname), outlen);
+	else if (gethostname(out, outlen) == -1 || out[0] == '\0')
+		strlcpy(out, "localhost", outlen);
+	out[outlen - 1] = '\0';
 }

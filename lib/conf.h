@@ -39,6 +39,8 @@ const char	*conf_str(enum conf_key);	/* STR, PATH: never NULL */
 long long	 conf_num(enum conf_key);	/* NUM, SIZE, TIME, BOOL */
 int		 conf_bool(enum conf_key);
 const char	*conf_file(void);		/* the file read, or "" */
+/* This host's name: myhostname, else gethostname(3), else "localhost". */
+void		 conf_myhostname(char *out, size_t outlen);
 const char	*conf_name(enum conf_key);
 enum conf_key	 conf_lookup(const char *name);	/* C__COUNT if unknown */
 

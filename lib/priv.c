@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "log.h"
 #include "priv.h"
 
@@ -34,4 +35,17 @@ priv_drop(const char *user)
 	if (pw->pw_uid == 0)
 		fatalx("refusing to run network code as root (%s)", user);
 	priv_drop_ids(pw->pw_uid, pw->pw_gid);
+}
+
+void
+priv_drop_mail_user(void)
+{
+	struct passwd	*pw;
+
+	if (geteuid() != 0)
+		return;
+	pw = getpwnam(conf_str(C_mail_user));
+	if (pw != NULL && pw->pw_uid == 0)
+		return;
+	priv_drop(conf_str(C_mail_user));
 }

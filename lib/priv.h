@@ -10,6 +10,12 @@
 
 /* Drop to user (name); fatal on any failure. */
 void	priv_drop(const char *user);
+/*
+ * The daemons' drop, before they read a byte from the network: to
+ * mail_user when running as root, unless mail_user is root itself (a
+ * private instance that root runs).
+ */
+void	priv_drop_mail_user(void);
 /* Drop to uid/gid with gid as the only group; fatal on any failure. */
 void	priv_drop_ids(uid_t, gid_t);
 

@@ -4,7 +4,6 @@
  */
 #include <sys/types.h>
 
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +31,6 @@ int
 main(int argc, char *argv[])
 {
 	struct imapd	 sd;
-	struct passwd	*pw;
 	const char	*cflag = NULL;
 	char		 err[512];
 	int		 ch, verbose = 0;
@@ -64,11 +62,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	if (conf_bool(C_imapd_implicit_tls))
 		sd.implicit_tls = 1;
-	if (*conf_str(C_myhostname) != '\0')
-		strlcpy(sd.hostname, conf_str(C_myhostname),
-		    sizeof(sd.hostname));
-	else if (gethostname(sd.hostname, sizeof(sd.hostname)) == -1)
-		strlcpy(sd.hostname, "localhost", sizeof(sd.hostname));
+	conf_myhostname(sd.hostname, sizeof(sd.hostname));
 	if (*conf_str(C_users_file) == '\0')
 		fatalx("users_file is not set: nobody can log in");
 	if (users_load(&sd.users, conf_str(C_users_file), err,
@@ -82,12 +76,7 @@ main(int argc, char *argv[])
 		fatalx("implicit TLS: %s", err);
 	if (sd.tls_server == NULL)
 		log_debug("no STARTTLS: %s", err);
-	/*
-	 * Nothing that reads the network runs as root.  A private instance
-	 * run by root names root as mail_user: no drop.
-	 */
-	if (geteuid() == 0 && ((pw = getpwnam(conf_str(C_mail_user))) == NULL ||
-	    pw->pw_uid != 0))
-		priv_drop(conf_str(C_mail_user));
+	/* nothing that reads the network runs as root */
+	priv_drop_mail_user();
 	imapd_session(&sd);
 }

@@ -51,11 +51,7 @@ setup(const char *cflag)
 	if (conf_load(path, builtin, err, sizeof(err)) == -1)
 		local_finish(&l, EX_TEMPFAIL, "4.3.5", "configuration: %s",
 		    err);
-	if (*conf_str(C_myhostname) != '\0')
-		strlcpy(l.hostname, conf_str(C_myhostname),
-		    sizeof(l.hostname));
-	else if (gethostname(l.hostname, sizeof(l.hostname)) == -1)
-		strlcpy(l.hostname, "localhost", sizeof(l.hostname));
+	conf_myhostname(l.hostname, sizeof(l.hostname));
 	if (*conf_str(C_mydomain) != '\0')
 		strlcpy(l.mydomain, conf_str(C_mydomain), sizeof(l.mydomain));
 	else if ((p = strchr(l.hostname, '.')) != NULL &&

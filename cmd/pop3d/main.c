@@ -4,7 +4,6 @@
  */
 #include <sys/types.h>
 
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +31,6 @@ int
 main(int argc, char *argv[])
 {
 	struct pop3d	 pd;
-	struct passwd	*pw;
 	const char	*cflag = NULL;
 	char		 err[512];
 	int		 ch, verbose = 0;
@@ -64,11 +62,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	if (conf_bool(C_pop3d_implicit_tls))
 		pd.implicit_tls = 1;
-	if (*conf_str(C_myhostname) != '\0')
-		strlcpy(pd.hostname, conf_str(C_myhostname),
-		    sizeof(pd.hostname));
-	else if (gethostname(pd.hostname, sizeof(pd.hostname)) == -1)
-		strlcpy(pd.hostname, "localhost", sizeof(pd.hostname));
+	conf_myhostname(pd.hostname, sizeof(pd.hostname));
 	(void)peer_ip(pd.peer_ip, sizeof(pd.peer_ip));
 	pd.peer_loopback = pd.peer_ip[0] != '\0' &&
 	    peer_is_loopback(pd.peer_ip);
@@ -84,12 +78,7 @@ main(int argc, char *argv[])
 		fatalx("implicit TLS: %s", err);
 	if (pd.tls_server == NULL)
 		log_debug("no STLS: %s", err);
-	/*
-	 * Nothing that reads the network runs as root.  A private instance
-	 * run by root names root as mail_user: no drop.
-	 */
-	if (geteuid() == 0 && ((pw = getpwnam(conf_str(C_mail_user))) ==
-	    NULL || pw->pw_uid != 0))
-		priv_drop(conf_str(C_mail_user));
+	/* nothing that reads the network runs as root */
+	priv_drop_mail_user();
 	pop3d_session(&pd);
 }

@@ -81,10 +81,7 @@ main(int argc, char *argv[])
 	R.flush = mode == 'F';
 	R.flush_domains = argv;
 	R.nflush_domains = argc;
-	if (*conf_str(C_myhostname) != '\0')
-		strlcpy(R.hostname, conf_str(C_myhostname), sizeof(R.hostname));
-	else if (gethostname(R.hostname, sizeof(R.hostname)) == -1)
-		strlcpy(R.hostname, "localhost", sizeof(R.hostname));
+	conf_myhostname(R.hostname, sizeof(R.hostname));
 	if (table_load(&local_domains, conf_str(C_local_domains)) == -1)
 		err(EX_CONFIG, "%s", conf_str(C_local_domains));
 	R.local_domains = &local_domains;

@@ -248,10 +248,8 @@ main(int argc, char *argv[])
 	r.dest = argv[0];
 	if (*conf_str(C_remote_helo_name) != '\0')
 		strlcpy(r.helo, conf_str(C_remote_helo_name), sizeof(r.helo));
-	else if (*conf_str(C_myhostname) != '\0')
-		strlcpy(r.helo, conf_str(C_myhostname), sizeof(r.helo));
-	else if (gethostname(r.helo, sizeof(r.helo)) == -1)
-		strlcpy(r.helo, "localhost", sizeof(r.helo));
+	else
+		conf_myhostname(r.helo, sizeof(r.helo));
 
 	/*
 	 * What only root may read is read now: the tables, the password,

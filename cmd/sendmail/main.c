@@ -81,10 +81,7 @@ names(struct inject *in, char *host, size_t hostlen, char *dom,
 {
 	const char	*p;
 
-	if (*conf_str(C_myhostname))
-		strlcpy(host, conf_str(C_myhostname), hostlen);
-	else if (gethostname(host, hostlen) == -1)
-		strlcpy(host, "localhost", hostlen);
+	conf_myhostname(host, hostlen);
 	if (*conf_str(C_mydomain))
 		strlcpy(dom, conf_str(C_mydomain), domlen);
 	else if ((p = strchr(host, '.')) != NULL && strchr(p + 1, '.'))

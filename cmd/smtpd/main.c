@@ -110,11 +110,7 @@ main(int argc, char *argv[])
 	}
 	if (conf_bool(C_smtpd_implicit_tls))
 		sd.implicit_tls = 1;
-	if (*conf_str(C_myhostname) != '\0')
-		strlcpy(sd.hostname, conf_str(C_myhostname),
-		    sizeof(sd.hostname));
-	else if (gethostname(sd.hostname, sizeof(sd.hostname)) == -1)
-		strlcpy(sd.hostname, "localhost", sizeof(sd.hostname));
+	conf_myhostname(sd.hostname, sizeof(sd.hostname));
 
 	if (sd.local) {
 		/* posta-sendmail -bs: a local user, no network, no TLS */
@@ -135,13 +131,8 @@ main(int argc, char *argv[])
 			fatalx("implicit TLS: %s", err);
 		if (sd.tls_server == NULL)
 			log_debug("no STARTTLS: %s", err);
-		/*
-		 * Nothing that reads the network runs as root.  A private
-		 * instance run by root names root as mail_user: no drop.
-		 */
-		if (geteuid() == 0 && ((pw = getpwnam(conf_str(C_mail_user)))
-		    == NULL || pw->pw_uid != 0))
-			priv_drop(conf_str(C_mail_user));
+			/* nothing that reads the network runs as root */
+		priv_drop_mail_user();
 	}
 	smtpd_session(&sd);
 }
