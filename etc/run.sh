@@ -27,7 +27,7 @@ serve() {
 	name=$1 port=$2 prog=$3
 	shift 3
 	[ -x "$bin/$prog" ] || return 0
-	tcpserver -R -H -c 100 127.0.0.1 "$port" "$bin/$prog" -C "$conf" "$@" \
+	tcpserver -R -H -l 0 -c 100 127.0.0.1 "$port" "$bin/$prog" -C "$conf" "$@" \
 		2>>"$RUNDIR/log/$name.log" &
 	pids="$pids $!"
 	printf '  %-11s 127.0.0.1:%s\n' "$name" "$port"

@@ -16,16 +16,12 @@ io_init(struct io *io, int fd_in, int fd_out, int timeout_ms)
 	io->fd_in = fd_in;
 	io->fd_out = fd_out;
 	io->tls = NULL;
+	io->tls_rd = NULL;
+	io->tls_wr = NULL;
 	io->timeout = timeout_ms;
 	io->ipos = io->ilen = 0;
 	buf_init(&io->out, 0);
 	io->failed = 0;
-}
-
-void
-io_set_tls(struct io *io, struct tls *tls)
-{
-	io->tls = tls;
 }
 
 static int
@@ -64,7 +60,7 @@ io_fill(struct io *io)
 	}
 	for (;;) {
 		if (io->tls != NULL) {
-			n = tls_read(io->tls, io->ibuf + io->ilen,
+			n = io->tls_rd(io->tls, io->ibuf + io->ilen,
 			    sizeof(io->ibuf) - io->ilen);
 			if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
 				r = io_wait(io, n == TLS_WANT_POLLIN ?
@@ -229,7 +225,7 @@ io_flush(struct io *io)
 
 	while (off < io->out.len) {
 		if (io->tls != NULL) {
-			n = tls_write(io->tls, io->out.s + off,
+			n = io->tls_wr(io->tls, io->out.s + off,
 			    io->out.len - off);
 			if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
 				r = io_wait(io, n == TLS_WANT_POLLIN ?

@@ -32,6 +32,10 @@ struct io {
 	int		 fd_in;
 	int		 fd_out;
 	struct tls	*tls;
+	/* tls_read and tls_write, set by io_set_tls (lib/iotls.c), so
+	 * that programs without TLS do not load libtls and libcrypto */
+	ssize_t		(*tls_rd)(struct tls *, void *, size_t);
+	ssize_t		(*tls_wr)(struct tls *, const void *, size_t);
 	int		 timeout;	/* ms; -1 none */
 	char		 ibuf[IO_BUFSIZE];
 	size_t		 ipos, ilen;

@@ -45,7 +45,7 @@ parse_num(const char *s, const char *end, off_t *out)
 	long long	 v = 0;
 	const char	*p;
 
-	for (p = s; p < end && isdigit((unsigned char)*p); p++) {
+	for (p = s; p < end && *p >= '0' && *p <= '9'; p++) {
 		if (v > (LLONG_MAX - 9) / 10)
 			return -1;
 		v = v * 10 + (*p - '0');
@@ -56,21 +56,35 @@ parse_num(const char *s, const char *end, off_t *out)
 	return 0;
 }
 
-/* The value of ",X=" in the base, -1 when absent. */
-static off_t
-base_field(const char *base, size_t baselen, char x)
+/*
+ * The values of ",S=" and ",W=" in the base, -1 when absent; the first
+ * of each counts, even when its number does not parse.  One pass, from
+ * comma to comma: a SELECT parses every name of the folder.
+ */
+static void
+base_sizes(const char *base, size_t baselen, off_t *size, off_t *vsize)
 {
-	const char	*end = base + baselen, *p;
-	off_t		 v;
+	const char	*end = base + baselen, *p = base;
+	int		 got_s = 0, got_w = 0;
+	off_t		 v, *out;
 
-	for (p = base; p + 3 <= end; p++) {
-		if (p[0] == ',' && p[1] == x && p[2] == '=') {
+	*size = *vsize = -1;
+	while (!(got_s && got_w) &&
+	    (p = memchr(p, ',', (size_t)(end - p))) != NULL) {
+		if (end - p >= 3 && p[2] == '=' &&
+		    ((p[1] == 'S' && !got_s) || (p[1] == 'W' && !got_w))) {
+			if (p[1] == 'S') {
+				got_s = 1;
+				out = size;
+			} else {
+				got_w = 1;
+				out = vsize;
+			}
 			if (parse_num(p + 3, end, &v) == 0)
-				return v;
-			return -1;
+				*out = v;
 		}
+		p++;
 	}
-	return -1;
 }
 
 void
@@ -142,8 +156,7 @@ md_name_parse(const char *name, struct md_name *nm)
 				break;
 			}
 	}
-	nm->size = base_field(name, nm->baselen, 'S');
-	nm->vsize = base_field(name, nm->baselen, 'W');
+	base_sizes(name, nm->baselen, &nm->size, &nm->vsize);
 	info = name + nm->baselen;
 	if (info[0] == ':' && info[1] == '2' && info[2] == ',') {
 		nm->info = 1;

@@ -347,6 +347,15 @@ PY
 	assert_output 'ok live'
 }
 
+@test "two IMAP sessions, POP3 sessions and live deliveries on one folder: UIDL is the IMAP UID, RETR and DELE show in IMAP, nothing lost" {
+	serve posta-pop3d
+	export POP3_PORT=$PORT
+	serve posta-imapd
+	run scenario livepop
+	assert_success
+	assert_output 'ok livepop'
+}
+
 @test "offlineimap syncs a mailbox both ways, and a second run changes nothing" {
 	sync_far_side
 	serve posta-imapd

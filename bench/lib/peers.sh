@@ -100,6 +100,8 @@ postfix_stop() { postfix_ctl "$1/etc" stop; }
 postfix_master_pid() { tr -d ' ' <"$1/spool/pid/master.pid"; }
 
 # smtp-source and smtp-sink, the load tools from the postfix package
+# (started with & these functions leave $! at a subshell, not at the
+# tool: run a background smtp-sink directly, as bench/remote does)
 smtp_source() { LD_LIBRARY_PATH=$(pf_lib) "$PR/usr/sbin/smtp-source" "$@"; }
 smtp_sink() { LD_LIBRARY_PATH=$(pf_lib) "$PR/usr/sbin/smtp-sink" "$@"; }
 
@@ -116,3 +118,169 @@ wait_port() {
 # cpu PID...: CPU seconds used so far by these processes, their living
 # descendants and the children they have reaped
 cpu() { python3 "$top/bench/lib/cpu.py" "$@"; }
+
+# the account that owns the Maildirs of the IMAP, POP3 and virtual(8)
+# runs (Dovecot and Postfix's virtual refuse root as a mailbox owner)
+mail_account() { peer_account pbvmail; }
+
+# Dovecot, private: dovecot_setup DIR IMAPPORT POP3PORT PASSWDFILE
+# A full dovecot master (login processes, auth with a passwd-file
+# passdb/userdb, {CRYPT} hashes, the mail processes as pbvmail), on
+# loopback, no TLS, plaintext login allowed; logs in DIR/dovecot.log.
+# Each passwd-file line: user:{CRYPT}hash:uid:gid::home::userdb_mail=maildir:PATH
+dovecot_setup() {
+	dd=$1 iport=$2 pport=$3 pw=$4
+	peer_account dvbench
+	peer_account dvbenchnull
+	mail_account
+	rm -rf "$dd"
+	mkdir -p "$dd/run" "$dd/state"
+	cat >"$dd/dovecot.conf" <<EOT
+base_dir = $dd/run
+state_dir = $dd/state
+instance_name = dvbench-$$
+log_path = $dd/dovecot.log
+protocols = imap pop3
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = dvbench
+default_internal_group = dvbench
+default_login_user = dvbenchnull
+first_valid_uid = 1
+mail_fsync = optimized
+passdb {
+  driver = passwd-file
+  args = scheme=CRYPT $pw
+}
+userdb {
+  driver = passwd-file
+  args = $pw
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $iport
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    address = 127.0.0.1
+    port = $pport
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+service anvil {
+  chroot =
+}
+service imap-login {
+  chroot =
+}
+service pop3-login {
+  chroot =
+}
+EOT
+}
+# Dovecot runs its helpers (doveconf, the services) from the paths it
+# was built with: dv_run runs a command in a private mount namespace
+# where the unpacked usr/ is overlaid, read-only, on /usr.  Nothing is
+# written outside the namespace.
+dv_run() {
+	# shellcheck disable=SC2016
+	unshare -m sh -c 'mount --make-rprivate / &&
+	    mount -t overlay overlay -o "lowerdir=$0/usr:/usr" /usr && exec "$@"' "$PR" "$@"
+}
+dovecot_start() {
+	dv_run /usr/sbin/dovecot -c "$1/dovecot.conf"
+	i=0
+	while [ ! -s "$1/run/master.pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+}
+dovecot_master_pid() { cat "$1/run/master.pid"; }
+dovecot_stop() {
+	[ -s "$1/run/master.pid" ] || return 0
+	p=$(cat "$1/run/master.pid")
+	kill "$p" 2>/dev/null || return 0
+	i=0
+	while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+}
+
+# freeport: a free TCP port on loopback
+freeport() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# mbox_copy N DEST: DEST becomes a Maildir of N small messages
+# (bench/lib/maildir.py), owned by pbvmail.  The folder is generated once
+# into $PEERS/maildir-N and then hard-linked (message files are never
+# rewritten, only renamed, so the copies stay apart); its files are read
+# once so that every server starts from the same warm page cache.
+mbox_copy() {
+	mail_account
+	src=$PEERS/maildir-$1
+	if [ ! -f "$src/.done" ]; then
+		echo "bench: generating a $1-message Maildir (once)" >&2
+		rm -rf "$src"
+		python3 "$top/bench/lib/maildir.py" gen "$src" "$1"
+		touch "$src/.done"
+	fi
+	rm -rf "$2"
+	mkdir -p "$2"
+	cp -al "$src/cur" "$src/new" "$src/tmp" "$2/"
+	chown -R pbvmail:pbvmail "$2"
+	find "$2/cur" -type f -print0 | xargs -0 cat >/dev/null
+}
+
+# posta_mailserver DIR MAILDIR PASSWORD: a private posta instance whose
+# one user alice@example.test (sha512-crypt hash of PASSWORD) has
+# MAILDIR, mail_user pbvmail; prints the posta.conf path
+posta_mailserver() {
+	mail_account
+	"$top/etc/posta-instance.sh" "$1" "$top/bin" >/dev/null
+	sed -i 's/^mail_user = .*/mail_user = pbvmail/' "$1/posta.conf"
+	echo "alice@example.test:$(printf '%s' "$3" | openssl passwd -6 -stdin):$2" >"$1/users"
+	echo "$1/posta.conf"
+}
+
+# dovecot_passwd FILE MAILDIR PASSWORD: the same user for Dovecot
+dovecot_passwd() {
+	mail_account
+	echo "alice@example.test:{CRYPT}$(printf '%s' "$3" | openssl passwd -6 -stdin):$(id -u pbvmail):$(id -g pbvmail)::$2::userdb_mail=maildir:$2" >"$1"
+}
+
+# secs_diff T0 T1: T1 - T0 of two `date +%s.%N`
+now() { date +%s.%N; }
+
+# side_by_side POSTA PEER: two files of "step seconds" lines, in the
+# same order, as a table with the ratio peer / posta
+side_by_side() {
+	awk 'NR == FNR { a[FNR] = $2; k[FNR] = $1; next }
+	    { printf "%-18s %12.4f %12.4f %8.2f\n", (k[FNR] == "cpu" ? "server cpu s" : k[FNR]),
+	    a[FNR], $2, (a[FNR] > 0 ? $2 / a[FNR] : 0) }' "$1" "$2"
+}
+
+# wait_files N SECONDS DIR...: wait until the DIRs hold N files in all
+# (at most SECONDS); prints the count
+wait_files() {
+	python3 - "$@" <<'PY'
+import os, sys, time
+n, limit, dirs = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]
+end = time.monotonic() + limit
+while True:
+    c = 0
+    for d in dirs:
+        try:
+            c += len(os.listdir(d))
+        except OSError:
+            pass
+    if c >= n or time.monotonic() > end:
+        break
+    time.sleep(0.02)
+print(c)
+PY
+}

@@ -305,6 +305,34 @@ needs_text(const struct imap_cmd *c)
 	return 0;
 }
 
+/*
+ * Whether the MIME structure is needed: not for the whole message
+ * (BODY[], RFC822), which msg_section takes from the text itself, so
+ * a client downloading mail does not pay for a parse of each message.
+ */
+static int
+needs_structure(const struct imap_cmd *c)
+{
+	const struct imap_fatt	*fa;
+	size_t			 i;
+
+	for (i = 0; i < c->nfatt; i++) {
+		fa = &c->fatt[i];
+		switch (fa->type) {
+		case FA_ENVELOPE: case FA_RFC822_HEADER: case FA_RFC822_TEXT:
+		case FA_BODY: case FA_BODYSTRUCTURE:
+			return 1;
+		case FA_SECTION:
+			if (fa->sec.spec != SEC_ALL || fa->sec.npart != 0)
+				return 1;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
 /* Octets to the client in pieces, so the output buffer stays small. */
 static int
 emit_raw(struct imapd *sd, const char *p, size_t n)
@@ -373,9 +401,15 @@ fetch_one(struct imapd *sd, struct imap_cmd *c, size_t idx, struct buf *b,
 			/* gone under us: the expunge comes with the next report */
 			return 0;
 		}
-		if (msg_parse(&mp, s, len) == -1)
-			goto out;
-		parsed = 1;
+		if (needs_structure(c)) {
+			if (msg_parse(&mp, s, len) == -1)
+				goto out;
+			parsed = 1;
+		} else {
+			memset(&mp, 0, sizeof(mp));
+			mp.s = s;
+			mp.len = len;
+		}
 	}
 	for (i = 0; i < c->nfatt; i++) {
 		fa = &c->fatt[i];
@@ -471,6 +505,7 @@ cmd_fetch(struct imapd *sd, struct imap_cmd *c)
 	struct buf	 b = BUF_INIT, tmp = BUF_INIT;
 	char		*marks;
 	size_t		 i;
+	int		 failed = 0;
 
 	if (select_set(sd, c, &c->set, c->uid, &marks) == -1)
 		return;
@@ -480,14 +515,16 @@ cmd_fetch(struct imapd *sd, struct imap_cmd *c)
 		if (fetch_one(sd, c, i, &b, &tmp) == -1) {
 			log_warn("%s: FETCH uid %u", sd->user,
 			    (unsigned)sd->sel->msgs[i].uid);
+			failed = 1;
 			break;
 		}
 	}
 	free(marks);
 	buf_free(&b);
 	buf_free(&tmp);
+	/* the report may learn of new mail: nknown is not the loop's any more */
 	imapd_report(sd, c->uid);
-	if (i < sd->nknown)
+	if (failed)
 		reply(sd, "%s NO [SERVERBUG] FETCH failed", c->tag);
 	else
 		reply(sd, "%s OK FETCH completed", c->tag);
@@ -506,6 +543,7 @@ cmd_store(struct imapd *sd, struct imap_cmd *c)
 	uint32_t		 kw, nkw;
 	char			*marks;
 	size_t			 i;
+	int			 locked;
 
 	if (sd->readonly) {
 		reply(sd, "%s NO [READ-ONLY] mailbox is read-only", c->tag);
@@ -518,6 +556,13 @@ cmd_store(struct imapd *sd, struct imap_cmd *c)
 	if (select_set(sd, c, &c->set, c->uid, &marks) == -1)
 		return;
 	mail_flags_changed(sd, 0);
+	/*
+	 * The renames under one hold of the folder's lock (one lock file
+	 * made and removed for the command, not one a message); the
+	 * replies after it, so that a client slow to read never keeps the
+	 * lock.  marks[i] = 2: changed, or unchanged but reported.
+	 */
+	locked = md_lock(f) == 0;
 	for (i = 0; i < sd->nknown; i++) {
 		m = &f->msgs[i];
 		if (!marks[i] || m->expunged)
@@ -540,7 +585,13 @@ cmd_store(struct imapd *sd, struct imap_cmd *c)
 				    (unsigned)m->uid);
 			continue;
 		}
-		if (c->silent)
+		marks[i] = 2;
+	}
+	if (locked)
+		md_unlock(f);
+	for (i = 0; i < sd->nknown && !c->silent; i++) {
+		m = &f->msgs[i];
+		if (marks[i] != 2)
 			continue;
 		buf_reset(&b);
 		buf_printf(&b, "* %zu FETCH (FLAGS ", i + 1);

@@ -382,6 +382,50 @@ uidl_of(const struct session *s, const struct pop3_msg *m, char *out,
 	    (unsigned)s->mb.uidvalidity);
 }
 
+/* digits of v, in base 10 or 16 (upper case), at least width of them */
+static size_t
+put_num(char *out, unsigned long long v, unsigned int base, size_t width)
+{
+	char	 t[24];
+	size_t	 n = 0, i;
+
+	do {
+		t[n++] = "0123456789ABCDEF"[v % base];
+		v /= base;
+	} while (v > 0);
+	while (n < width)
+		t[n++] = '0';
+	for (i = 0; i < n; i++)
+		out[i] = t[n - 1 - i];
+	return n;
+}
+
+/*
+ * One line of a whole LIST or UIDL listing, as reply() would print
+ * "%zu %lld" or "%zu %s" of uidl_of(), without printf: the listing of
+ * a large mailbox is a line a message.
+ */
+static void
+list_line(struct session *s, size_t num, const struct pop3_msg *m, int uidl)
+{
+	char	 line[80];
+	size_t	 n;
+
+	n = put_num(line, num, 10, 1);
+	line[n++] = ' ';
+	if (uidl) {
+		n += put_num(line + n, (unsigned)m->uid, 16, 8);
+		n += put_num(line + n, (unsigned)s->mb.uidvalidity, 16, 8);
+	} else if (m->wsize < 0) {
+		line[n++] = '-';
+		n += put_num(line + n, -(unsigned long long)m->wsize, 10, 1);
+	} else
+		n += put_num(line + n, (unsigned long long)m->wsize, 10, 1);
+	line[n++] = '\r';
+	line[n++] = '\n';
+	(void)io_write(&s->io, line, n);
+}
+
 static void
 do_list(struct session *s, struct pop3_cmd *c, int uidl)
 {
@@ -405,11 +449,11 @@ do_list(struct session *s, struct pop3_cmd *c, int uidl)
 		m = &s->mb.m[i];
 		if (m->deleted)
 			continue;
-		if (uidl) {
-			uidl_of(s, m, id, sizeof(id));
-			reply(s, "%zu %s", i + 1, id);
-		} else
-			reply(s, "%zu %lld", i + 1, m->wsize);
+		list_line(s, i + 1, m, uidl);
+		if (s->io.failed == IO_ERR) {
+			session_end(s);
+			return;
+		}
 	}
 	reply(s, ".");
 }

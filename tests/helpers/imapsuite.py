@@ -686,6 +686,91 @@ def s_live():
     assert ul == sorted(set(ul)), ul
 
 
+def s_livepop():
+    """Two IMAP sessions, POP3 sessions (posta-pop3d on $POP3_PORT) and
+    posta-local deliveries on one folder at once: POP3 sees the IMAP UIDs
+    in its UIDL, its RETR marks \\Seen for IMAP, its DELE at QUIT is an
+    expunge for IMAP, and nothing is lost."""
+    import poplib
+    import subprocess
+    import threading
+    N = 30
+    results = []
+
+    def deliveries():
+        for i in range(N):
+            p = subprocess.run(["posta-local", USER], input=msg("mixed %d" % i).encode(),
+                               capture_output=True)
+            results.append(p.returncode)
+            time.sleep(0.02)
+
+    def pop_round():
+        """One POP3 session: UIDL, RETR the first, DELE the last, QUIT.
+        Returns the UIDs it saw, the one it read and the one it deleted."""
+        try:
+            c = poplib.POP3("127.0.0.1", int(os.environ["POP3_PORT"]), timeout=30)
+        except OSError:
+            raise
+        c.user(USER)
+        try:
+            c.pass_(PASS)
+        except poplib.error_proto as e:
+            # another POP3 session has the mailbox: RFC 2449 [IN-USE]
+            assert b"[IN-USE]" in e.args[0], e
+            c.quit()
+            return None
+        uids = {}
+        for line in c.uidl()[1]:
+            num, uid = line.split()
+            uids[int(num)] = int(uid[:8], 16)
+        read = dele = None
+        if uids:
+            c.retr(1)
+            read = uids[1]
+        if len(uids) >= 2:
+            c.dele(len(uids))
+            dele = uids[len(uids)]
+        c.quit()
+        return set(uids.values()), read, dele
+
+    a, b = Counted("a"), Counted("b")
+    t = threading.Thread(target=deliveries)
+    t.start()
+    read, deleted, rounds = set(), set(), 0
+    rounds_after = 3
+    while rounds_after > 0:
+        if not t.is_alive():
+            rounds_after -= 1
+        a.cmd("NOOP")
+        b.cmd("NOOP")
+        if rounds % 3 == 0:
+            r = pop_round()
+            if r is not None:
+                seen, rd, dl = r
+                if rd is not None:
+                    read.add(rd)
+                if dl is not None:
+                    deleted.add(dl)
+                # every UID POP3 named is one IMAP has, unless POP3 deleted it
+                a.cmd("NOOP")
+                imap = set(a.uids_flags())
+                assert seen <= imap | deleted, (seen, imap)
+        rounds += 1
+        time.sleep(0.02)
+    t.join()
+    assert results == [0] * N, results
+    a.cmd("NOOP")
+    b.cmd("NOOP")
+    fa, fb = a.uids_flags(), b.uids_flags()
+    assert fa == fb, (fa, fb)
+    assert deleted and not (deleted & set(fa)), (deleted, fa)
+    assert len(fa) == N - len(deleted) == a.count == b.count, (len(fa), len(deleted))
+    for u in read - deleted:
+        assert b"\\Seen" in fa[u], (u, fa[u])
+    files = os.listdir(os.path.join(maildir(), "cur")) + os.listdir(os.path.join(maildir(), "new"))
+    assert len(files) == len(fa), (len(files), len(fa))
+
+
 SCENARIOS = {n[2:]: f for n, f in globals().items() if n.startswith("s_")}
 
 if __name__ == "__main__":
