@@ -28,6 +28,12 @@ setup() {
 
 teardown() {
 	touch "$BATS_TEST_TMPDIR/stop-killer" "$BATS_TEST_TMPDIR/stop-runner"
+	# the runner the loop started last would outlive the loop's own kill
+	if [ -f "$BATS_TEST_TMPDIR/loop" ]; then
+		# shellcheck disable=SC2046
+		kill $(descendants_named "$(cat "$BATS_TEST_TMPDIR/loop")" \
+		    posta-queue-runner) 2>/dev/null
+	fi
 	stop_all
 }
 
@@ -38,6 +44,7 @@ teardown() {
 	spawn sh -c 'while [ ! -e "$1" ]; do posta-queue-runner -d 2>>"$2"; done' \
 		sh "$BATS_TEST_TMPDIR/stop-runner" "$BATS_TEST_TMPDIR/runner.log"
 	loop=$(tail -n 1 "$BATS_TEST_TMPDIR/pids")
+	echo "$loop" >"$BATS_TEST_TMPDIR/loop"
 	: >"$BATS_TEST_TMPDIR/kills"
 	killer "$BATS_TEST_TMPDIR/stop-killer" "$loop" \
 		"$BATS_TEST_TMPDIR/kills" 3>&- &
