@@ -31,10 +31,12 @@
 #define DNS_OK		0	/* exchangers found */
 #define DNS_NOMAIL	1	/* NXDOMAIN, null MX (RFC 7505), no MX and
 				 * no address: the domain takes no mail */
-#define DNS_TEMP	2	/* SERVFAIL, timeout, no exchanger reachable
-				 * yet: try again later */
-#define DNS_PERM	3	/* malformed name, refused query, exchangers
-				 * that do not exist: a permanent failure */
+#define DNS_TEMP	2	/* SERVFAIL, REFUSED (the resolver's set-up),
+				 * timeout, a malformed answer, exchangers
+				 * without an address yet: try again later */
+#define DNS_PERM	3	/* not a domain name, a CNAME chain too
+				 * long, exchangers that do not exist: a
+				 * permanent failure */
 
 #define DNS_NAMELEN	256	/* a presentation name without the final
 				 * dot, NUL included (RFC 1035 2.3.4) */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "mdeliver.h"
@@ -93,11 +94,21 @@ maildir_make(const char *path)
 int
 maildir_folder_valid(const char *name)
 {
-	size_t	 i, len = strlen(name);
+	const char	*comp, *dot;
+	size_t		 i, clen, len = strlen(name);
 
 	if (len == 0 || len > MAILDIR_FOLDERMAX || name[0] == '.' ||
-	    name[len - 1] == '.')
+	    name[len - 1] == '.' || strcasecmp(name, "INBOX") == 0)
 		return 0;
+	/* as the servers see folders (lib/maildir): no cur, new, tmp part */
+	for (comp = name; comp != NULL; comp = dot ? dot + 1 : NULL) {
+		dot = strchr(comp, '.');
+		clen = dot ? (size_t)(dot - comp) : strlen(comp);
+		if (clen == 3 && (strncasecmp(comp, "cur", 3) == 0 ||
+		    strncasecmp(comp, "new", 3) == 0 ||
+		    strncasecmp(comp, "tmp", 3) == 0))
+			return 0;
+	}
 	for (i = 0; i < len; i++) {
 		if (name[i] == '.' && name[i + 1] == '.')
 			return 0;

@@ -39,7 +39,8 @@ int	maildir_make(const char *path);
 /*
  * Is name a Maildir++ folder name that mdeliver accepts: without the
  * leading dot, of letters, digits and "-_+=&" (and "." between two
- * non-empty parts, the hierarchy separator), at most 200 octets?
+ * non-empty parts, the hierarchy separator), at most 200 octets, not
+ * INBOX, no part "cur", "new" or "tmp" (in any case)?
  */
 int	maildir_folder_valid(const char *name);
 

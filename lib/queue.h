@@ -28,6 +28,7 @@
 
 /* Recipient states. */
 #define QR_PENDING	'P'	/* not yet delivered; next try in next */
+#define QR_WARNED	'W'	/* pending, and the delay notice has gone out */
 #define QR_DELIVERED	'D'
 #define QR_FAILED	'F'	/* failed for good; a bounce is owed */
 #define QR_BOUNCED	'B'	/* failed, and the bounce is queued */

@@ -123,6 +123,7 @@ want() {
 	assert_output "2.0.0 delivered to alice@example.test folder news"
 	maildir_only "$ALICE/.news"
 	[ -f "$ALICE/.news/maildirfolder" ]
+	grep -qx news "$ALICE/subscriptions"
 	[ -d "$ALICE/cur" ] && [ -d "$ALICE/.news/cur" ] && [ -d "$ALICE/.news/tmp" ]
 	# a Maildir with only tmp/ is completed
 	rm -rf "$BOB" && mkdir -p "$BOB/tmp"
@@ -137,7 +138,15 @@ want() {
 	maildir_only "$ALICE/.Lists.posta"
 	run posta-local 'alice+x!y@example.test' <"$M"
 	assert_output "2.0.0 delivered to alice@example.test"
-	maildir_only "$ALICE"
+	run posta-local 'alice+INBOX@example.test' <"$M"
+	assert_output "2.0.0 delivered to alice@example.test"
+	run posta-local 'alice+new@example.test' <"$M"
+	assert_output "2.0.0 delivered to alice@example.test"
+	[ "$(maildir_count "$ALICE")" -eq 3 ]
+	[ ! -e "$ALICE/.INBOX" ] && [ ! -e "$ALICE/.new" ]
+	# a folder that was there is left as it was
+	run grep -c -x -e news -e Lists.posta "$ALICE/subscriptions"
+	assert_output 1
 }
 
 @test "recipient_delimiter chooses the extension's separator" {

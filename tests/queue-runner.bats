@@ -5,8 +5,12 @@
 load 'helpers/common'
 load 'helpers/runner'
 
+setup_file() {
+	runner_cert_once
+}
+
 setup() {
-	make_instance
+	runner_instance
 	# a destination that refuses connections: a port nobody listens on
 	DEAD_PORT=$(free_port)
 	conf_add "remote_relayhost = [127.0.0.1]:$DEAD_PORT"
@@ -313,6 +317,13 @@ peer() {
 	assert_output --partial '<bad1@live.test>  failed, bounced'
 	assert_output --partial '<temp1@live.test>  pending, tries 1'
 	refute_output --partial '<b@live.test>'
+	# the bounce names the server that refused
+	f=$(grep -l '^Subject: Undelivered Mail' "$BATS_TEST_TMPDIR"/live/*.msg)
+	run dsn_fields "$f"
+	assert_line '1 Final-Recipient: rfc822; bad1@live.test'
+	assert_line '1 Status: 5.1.1'
+	assert_line '1 Remote-MTA: dns; 127.0.0.1'
+	assert_line --regexp '^1 Diagnostic-Code: smtp; 550 5\.1\.1 .*bad1@live\.test'
 	# the destination answered: no back-off is kept for it
 	run cat "$QDIR/backoff"
 	refute_output --partial 'live.test'
@@ -370,4 +381,21 @@ while True: c.append(s.accept())' "$SLOW_PORT"
 	POSTA_FAKE_NOW=$((t0 + 7200)) run_once
 	[ "$(queue_count)" -eq 0 ]
 	[ "$(mail_count alice)" -eq 1 ]
+}
+
+@test "SIGTERM lets the running deliveries report: a restart delivers nothing twice" {
+	conf_add "queue_local_procs = 4"
+	for i in $(seq 1 60); do
+		printf 'Subject: term %s\n\nbody\n' "$i" | queue_msg alice@example.test bob@example.test
+	done
+	posta-queue-runner -d 2>>"$BATS_TEST_TMPDIR/runner.log" 3>&- &
+	rpid=$!
+	wait_mail bob 10
+	kill -TERM "$rpid"
+	wait "$rpid"
+	run_once
+	wait_queue_empty
+	[ "$(mail_count bob)" -eq 60 ]
+	run sh -c "cat $INST/mail/bob/new/* | grep '^Subject: term' | sort | uniq -d"
+	assert_output ''
 }

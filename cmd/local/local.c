@@ -24,6 +24,7 @@
 #include "conf.h"
 #include "local.h"
 #include "log.h"
+#include "maildir.h"
 #include "mdeliver.h"
 #include "submit.h"
 
@@ -257,12 +258,18 @@ deliver_maildir(struct local *l, const char *maildir, const char *tag,
 	struct mdeliver	 md;
 	struct buf	 hdr = BUF_INIT;
 	char		 dir[PATH_MAX];
+	int		 isnew;
 
 	if (strlcpy(dir, maildir, sizeof(dir)) >= sizeof(dir))
 		local_finish(l, EX_TEMPFAIL, "4.3.0", "Maildir path too long");
-	if (tag != NULL && maildir_folder_make(maildir, tag, dir,
-	    sizeof(dir)) == -1)
-		maildir_failed(l, dir);
+	if (tag != NULL) {
+		isnew = !md_folder_exists(maildir, tag);
+		if (maildir_folder_make(maildir, tag, dir, sizeof(dir)) == -1)
+			maildir_failed(l, dir);
+		/* a folder made here is shown to IMAP clients */
+		if (isnew && md_subscribe(maildir, tag, 1) == -1)
+			log_warn("%s: subscribing %s", l->qid, tag);
+	}
 	if (trace_fields(l, &hdr, 1) == -1)
 		local_finish(l, EX_TEMPFAIL, "4.3.0", "out of memory");
 	if (mdeliver_open(&md, dir, l->hostname) == -1)

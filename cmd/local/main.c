@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "local.h"
 #include "log.h"
+#include "maildir.h"
 #include "priv.h"
 #include "table.h"
 #include "users.h"
@@ -63,6 +64,7 @@ setup(const char *cflag)
 	else
 		strlcpy(l.mydomain, l.hostname, sizeof(l.mydomain));
 
+	md_conf_init();
 	/* the tables may be readable by root only: read them first */
 	if (table_load(&l.domains, conf_str(C_local_domains)) == -1)
 		local_finish(&l, EX_TEMPFAIL, "4.3.5", "%s: %s",

@@ -296,6 +296,25 @@ job_write(struct job *j)
 	return 0;
 }
 
+/* posta-remote ends a server's reply with "(host NAME[IP])". */
+static void
+remote_mta(struct rinfo *ri, const char *text)
+{
+	const char	*p, *e;
+	size_t		 n;
+
+	free(ri->mta);
+	ri->mta = NULL;
+	if (text == NULL || (p = strstr(text, " (host ")) == NULL)
+		return;
+	p += 7;
+	n = strcspn(p, "[) ");
+	e = p + n;
+	if (n == 0 || n > 255 || (*e != '[' && *e != ')'))
+		return;
+	ri->mta = strndup(p, n);
+}
+
 /* "QUEUEID IDX D|T|F STATUS TEXT", as posta-remote(8) reports. */
 static void
 remote_line(struct job *j, char *line)
@@ -328,6 +347,7 @@ remote_line(struct job *j, char *line)
 			continue;
 		j->reported[k] = *res;
 		record(m, n, *res, status, text && *text ? text : NULL);
+		remote_mta(&m->ri[n], text);
 		return;
 	}
 	log_warnx("%s: posta-remote reported %s %s, which it was not given",

@@ -74,6 +74,7 @@ send_notice(struct msg *m, int kind, const size_t *idx, size_t n,
 			/* failed in an earlier run that stopped before this */
 			dr[i].diag = "delivery failed (the details were lost "
 			    "when the queue runner stopped)";
+		dr[i].remote_mta = ri->mta;
 		dr[i].last_attempt = ri->when;
 	}
 	d.kind = kind;

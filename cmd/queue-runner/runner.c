@@ -304,8 +304,10 @@ msg_free(struct msg *m)
 {
 	size_t	 i;
 
-	for (i = 0; i < m->env.nrcpt; i++)
+	for (i = 0; i < m->env.nrcpt; i++) {
 		free(m->ri[i].diag);
+		free(m->ri[i].mta);
+	}
 	free(m->ri);
 	queue_env_free(&m->env);
 	if (m->fd != -1)
@@ -513,8 +515,11 @@ on_signal(int sig)
 	int	 saved = errno;
 	char	 c = (char)sig;
 
-	if (sig == SIGTERM || sig == SIGINT)
+	if (sig == SIGTERM || sig == SIGINT) {
+		if (got_term)
+			_exit(0);	/* the second time: at once */
 		got_term = 1;
+	}
 	(void)write(sigfd[1], &c, 1);
 	errno = saved;
 }
@@ -598,11 +603,16 @@ runner_run(void)
 			remove_debris(now);
 			last_debris = now;
 		}
-		waiting = load_due(now, &next);
-		schedule(now);
+		waiting = 0;
+		next = 0;
+		/* told to stop: start nothing, let what runs report */
+		if (!got_term) {
+			waiting = load_due(now, &next);
+			schedule(now);
+		}
 		if (R.backoff_dirty)
 			backoff_save();
-		if (got_term)
+		if (got_term && TAILQ_EMPTY(&R.jobs))
 			break;
 		/* one pass ends when idle and no notice it queued is left */
 		if (!R.daemon && TAILQ_EMPTY(&R.jobs) && R.nmsgs == 0 &&

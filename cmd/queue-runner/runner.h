@@ -12,9 +12,6 @@
 #include "buf.h"
 #include "queue.h"
 
-/* A recipient whose delay warning has gone out: still pending. */
-#define QR_WARNED	'W'
-
 /* Marks, in the envelope's C item, of the runner's own notices. */
 #define BOUNCE_MARK	"posta-queue-runner (bounce)"
 #define DBOUNCE_MARK	"posta-queue-runner (double bounce)"
@@ -25,6 +22,7 @@ struct rinfo {
 	int	 result;	/* 0, or 'D', 'T', 'F' from this pass */
 	char	 status[16];
 	char	*diag;
+	char	*mta;		/* the remote host that answered, or NULL */
 	time_t	 when;
 };
 

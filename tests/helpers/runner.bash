@@ -84,3 +84,23 @@ else:
     print("orig-text:", repr(orig.get_payload()))
 PY
 }
+
+# One certificate for a whole test file (make_instance keeps one it
+# finds): call runner_cert_once in setup_file, runner_instance in setup.
+runner_cert_once() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
+		-subj "/CN=mail.example.test" \
+		-keyout "$BATS_FILE_TMPDIR/tls.key" -out "$BATS_FILE_TMPDIR/tls.crt" \
+		>/dev/null 2>&1
+}
+
+# copy_cert DIR: the file's certificate into a future instance folder.
+copy_cert() {
+	mkdir -p "$1"
+	cp "$BATS_FILE_TMPDIR/tls.key" "$BATS_FILE_TMPDIR/tls.crt" "$1/"
+}
+
+runner_instance() {
+	copy_cert "$BATS_TEST_TMPDIR/inst"
+	make_instance
+}

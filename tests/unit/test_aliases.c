@@ -401,6 +401,11 @@ test_folder_names(void **state)
 	assert_false(maildir_folder_valid("../etc"));
 	assert_false(maildir_folder_valid("a/b"));
 	assert_false(maildir_folder_valid("sp ace"));
+	assert_false(maildir_folder_valid("inbox"));
+	assert_false(maildir_folder_valid("New"));
+	assert_false(maildir_folder_valid("a.tmp.b"));
+	assert_true(maildir_folder_valid("news"));
+	assert_true(maildir_folder_valid("INBOX2"));
 }
 
 #define T(f)	cmocka_unit_test(f)

@@ -223,6 +223,105 @@ test_helpers(void **state)
 	assert_false(dsn_wanted("FAILURES", DSN_FAILED));
 }
 
+/* A small xorshift: the same "random" inputs on every run. */
+static unsigned int
+rnd(unsigned int *st)
+{
+	*st ^= *st << 13;
+	*st ^= *st >> 17;
+	*st ^= *st << 5;
+	return *st;
+}
+
+static void
+rnd_text(unsigned int *st, char *out, size_t max, int nul)
+{
+	static const char pick[] = "--=_posta-1\r\n\n;+:<>@ aZ\x80\xc3";
+	size_t	 n = rnd(st) % max, i;
+
+	for (i = 0; i < n; i++) {
+		out[i] = (rnd(st) % 4) ? pick[rnd(st) % (sizeof(pick) - 1)] :
+		    (char)rnd(st);
+		if (out[i] == '\0' && !nul)
+			out[i] = 'x';
+	}
+	out[n] = '\0';
+}
+
+static int
+field_known(const char *line)
+{
+	static const char *names[] = { "Reporting-MTA:", "X-Posta-Queue-ID:",
+	    "Original-Envelope-Id:", "Arrival-Date:", "Original-Recipient:",
+	    "Final-Recipient:", "Action:", "Status:", "Remote-MTA:",
+	    "Diagnostic-Code:", "Last-Attempt-Date:", "Will-Retry-Until:" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strncmp(line, names[i], strlen(names[i])) == 0)
+			return 1;
+	fail_msg("unexpected line in the report: %.40s", line);
+	return 0;
+}
+
+/*
+ * Random originals, diagnostics and addresses: the notice is always
+ * built, its boundary never occurs in the original, and the parts end
+ * with the closing delimiter, once, at the very end.
+ */
+static void
+test_random_inputs_keep_the_structure(void **state)
+{
+	unsigned int	 st = 2463534242u;
+	char		 o[512], diag[200], addr[80], bnd[160], close[170];
+	struct dsn	 d;
+	struct dsn_rcpt	 r;
+	struct buf	 b = BUF_INIT;
+	const char	*p, *e;
+	int		 i;
+
+	for (i = 0; i < 3000; i++) {
+		rnd_text(&st, o, sizeof(o) - 1, 1);
+		rnd_text(&st, diag, sizeof(diag) - 1, 0);
+		rnd_text(&st, addr, sizeof(addr) - 1, 0);
+		base(&d);
+		d.orig = o;
+		d.origlen = rnd(&st) % (sizeof(o) - 1);
+		d.headers_only = rnd(&st) % 2;
+		d.kind = (int)(rnd(&st) % 3);
+		d.utf8 = rnd(&st) % 2;
+		r = rcpts[0];
+		r.diag = diag;
+		r.addr = addr;
+		d.rcpt = &r;
+		d.nrcpt = 1;
+		buf_reset(&b);
+		assert_int_equal(dsn_build(&d, &b), 0);
+		p = strstr(b.s, "boundary=\"");
+		assert_non_null(p);
+		p += 10;
+		e = strchr(p, '"');
+		assert_non_null(e);
+		assert_true((size_t)(e - p) < sizeof(bnd));
+		snprintf(bnd, sizeof(bnd), "%.*s", (int)(e - p), p);
+		assert_null(memmem(d.orig, d.origlen, bnd, strlen(bnd)));
+		snprintf(close, sizeof(close), "\n--%s--\n", bnd);
+		assert_true(b.len > strlen(close));
+		assert_memory_equal(b.s + b.len - strlen(close), close,
+		    strlen(close));
+		/* the delivery-status part has no line that input started */
+		p = strstr(b.s, "delivery-status\n\n");
+		assert_non_null(p);
+		p += strlen("delivery-status\n\n");
+		e = strstr(p, "\n\n--");
+		assert_non_null(e);
+		for (; p <= e; p = strchr(p, '\n') + 1)
+			if (*p != '\n')
+				assert_true(field_known(p));
+	}
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -234,6 +333,7 @@ main(void)
 		cmocka_unit_test(test_no_field_injection),
 		cmocka_unit_test(test_utf8_and_8bit),
 		cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_random_inputs_keep_the_structure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
