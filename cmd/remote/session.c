@@ -90,8 +90,9 @@ remote_report(struct job *j, size_t i, char result, const char *status,
 	    text) < 0 || fflush(stdout) == EOF)
 		stdout_failed = 1;
 	log_info("%s: to=<%s>, status=%s %s (%s)", j->id,
-	    j->idx[i] < j->env.nrcpt ? j->env.rcpt[j->idx[i]].addr : "?", result == 'D' ? "sent" :
-	    result == 'T' ? "deferred" : "bounced", status, text);
+	    j->idx[i] < j->env.nrcpt ? j->env.rcpt[j->idx[i]].addr : "?",
+	    result == 'D' ? "sent" : result == 'T' ? "deferred" : "bounced",
+	    status, text);
 }
 
 size_t
