@@ -169,7 +169,7 @@ add_rcpt_fields(struct buf *b, const struct dsn *d, const struct dsn_rcpt *r)
 	int		 x = 0;
 
 	action = d->kind == DSN_FAILED ? "failed" : d->kind == DSN_DELAYED ?
-	    "delayed" : "delivered";
+	    "delayed" : d->kind == DSN_RELAYED ? "relayed" : "delivered";
 	x |= buf_addc(b, '\n');
 	/* RFC 3464 2.3.1: the ORCPT, xtext decoded */
 	if (r->orcpt != NULL && strchr(r->orcpt, ';') != NULL)
@@ -232,6 +232,12 @@ add_human_part(struct buf *b, const struct dsn *d, const char *bnd)
 			x |= buf_printf(b, " until\n%s", until);
 		}
 		x |= buf_adds(b, "; there is no need to send it again.\n\n");
+		break;
+	case DSN_RELAYED:
+		x |= buf_adds(b, "Your message was handed to the mail systems "
+		    "of the recipients below,\nas you asked to be told of its "
+		    "delivery.  They do not report\ndeliveries, so this is the "
+		    "last notice of it you will get.\n\n");
 		break;
 	default:
 		x |= buf_adds(b, "Your message was delivered to the recipients "

@@ -23,6 +23,8 @@
 #define DSN_FAILED	0
 #define DSN_DELAYED	1
 #define DSN_DELIVERED	2
+/* handed to a server without DSN: no further notice will come (RFC 3461 5.2.2) */
+#define DSN_RELAYED	3
 
 struct dsn_rcpt {
 	const char	*orcpt;		/* ORCPT as stored: type;xtext, or NULL */

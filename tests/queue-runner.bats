@@ -291,11 +291,13 @@ remote_setup() {
 	conf_add "remote_transport_table = transport"
 }
 
-# peer NAME: an aiosmtpd receiver; sets PEER_PORT.
+# peer NAME [smtppeer.py options]: an aiosmtpd receiver; sets PEER_PORT.
 peer() {
+	local name=$1
+	shift
 	PEER_PORT=$(free_port)
-	mkdir -p "$BATS_TEST_TMPDIR/$1"
-	spawn $PEER "$PEER_PORT" "$BATS_TEST_TMPDIR/$1" 2>>"$BATS_TEST_TMPDIR/$1.stderr"
+	mkdir -p "$BATS_TEST_TMPDIR/$name"
+	spawn $PEER "$PEER_PORT" "$BATS_TEST_TMPDIR/$name" "$@" 2>>"$BATS_TEST_TMPDIR/$name.stderr"
 	wait_port "$PEER_PORT"
 }
 
@@ -426,4 +428,33 @@ while True: c.append(s.accept())' "$SLOW_PORT"
 	[ "$(queue_count)" -eq 0 ]
 	[ "$(mail_count alice)" -eq 1 ]
 	grep -q '^Status: 5\.1\.1' "$(mail_files alice)"
+}
+
+@test "NOTIFY=SUCCESS to a server without DSN gets a notice with Action relayed; to one with DSN none from here" {
+	remote_setup
+	peer plain
+	printf 'plain.test [127.0.0.1]:%s\n' "$PEER_PORT" >>"$INST/transport"
+	printf 'Subject: tell me\n\nbody\n' |
+		posta-sendmail -f s@plain.test -N success,failure x@plain.test
+	run_once
+	[ "$(queue_count)" -eq 0 ]
+	# the notice went back to the sender, at the same server
+	f=$(grep -l '^Subject: Successful Mail Delivery Report' "$BATS_TEST_TMPDIR"/plain/*.msg)
+	run dsn_fields "$f"
+	assert_line '1 Final-Recipient: rfc822; x@plain.test'
+	assert_line '1 Action: relayed'
+	assert_line '1 Status: 2.0.0'
+	assert_line '1 Remote-MTA: dns; 127.0.0.1'
+	grep -q 'do not report' "$f"
+
+	# a server that offers DSN got NOTIFY=SUCCESS itself: no notice
+	peer dsn --dsn
+	printf 'dsn.test [127.0.0.1]:%s\n' "$PEER_PORT" >>"$INST/transport"
+	printf 'Subject: tell me too\n\nbody\n' |
+		posta-sendmail -f s@dsn.test -N success x@dsn.test
+	run_once
+	[ "$(queue_count)" -eq 0 ]
+	run cat "$BATS_TEST_TMPDIR/dsn/log"
+	assert_line --partial 'rcpt <x@dsn.test> NOTIFY=SUCCESS'
+	[ "$(ls "$BATS_TEST_TMPDIR"/dsn/*.msg | wc -l)" -eq 1 ]
 }

@@ -304,7 +304,8 @@ PY
 	route other.test "[127.0.0.1]:$PEER_PORT"
 	id=$(queue_msg "$MSG" 'F a@example.test\nE QQ\nN FULL\nR x@other.test NOTIFY=SUCCESS\n')
 	deliver other.test "$id 0"
-	assert_output --regexp "^$id 0 D "
+	# relayed: taken by a server that will send no notice of it
+	assert_output --regexp "^$id 0 R 2\.0\.0 "
 	run peer_log q
 	assert_line 'mail <a@example.test> '
 	assert_line 'rcpt <x@other.test> '

@@ -329,7 +329,7 @@ remote_line(struct job *j, char *line)
 	status = strtok_r(NULL, " ", &save);
 	text = save;
 	if (id == NULL || idx == NULL || res == NULL || status == NULL ||
-	    strlen(res) != 1 || strchr("DTF", *res) == NULL ||
+	    strlen(res) != 1 || strchr("DRTF", *res) == NULL ||
 	    !status_ok(status)) {
 		log_warnx("%s: posta-remote said something odd: %s",
 		    j->dest->name, line);
@@ -345,8 +345,11 @@ remote_line(struct job *j, char *line)
 		if (j->t[k].idx != n || j->reported[k] ||
 		    strcmp(m->env.id, id) != 0)
 			continue;
-		j->reported[k] = *res;
-		record(m, n, *res, status, text && *text ? text : NULL);
+		/* R is D, to a server that sends no notice of its own */
+		j->reported[k] = *res == 'R' ? 'D' : *res;
+		record(m, n, j->reported[k], status, text && *text ? text :
+		    NULL);
+		m->ri[n].relayed = *res == 'R';
 		remote_mta(&m->ri[n], text);
 		return;
 	}

@@ -83,10 +83,10 @@ send_notice(struct msg *m, int kind, const size_t *idx, size_t n,
 	d.from = from;
 	d.to = to;
 	snprintf(msgid, sizeof(msgid), "%s.%c%lld@%s", m->env.id,
-	    "FDS"[kind], (long long)now, R.hostname);
+	    "FDSR"[kind], (long long)now, R.hostname);
 	d.msgid = msgid;
 	snprintf(bnd, sizeof(bnd), "=_posta-%s-%c%lld", m->env.id,
-	    "FDS"[kind], (long long)now);
+	    "FDSR"[kind], (long long)now);
 	d.boundary = bnd;
 	d.queue_id = m->env.id;
 	d.envid = m->env.envid;
@@ -133,7 +133,7 @@ send_notice(struct msg *m, int kind, const size_t *idx, size_t n,
 	}
 	log_info("%s: %s notice to <%s> queued as %s", m->env.id,
 	    kind == DSN_FAILED ? "non-delivery" : kind == DSN_DELAYED ?
-	    "delay" : "delivery", to, newid);
+	    "delay" : kind == DSN_RELAYED ? "relay" : "delivery", to, newid);
 	rc = 0;
 done:
 	free(dr);
@@ -236,27 +236,42 @@ notify_delays(struct msg *m, time_t now)
 	free(idx);
 }
 
-/* NOTIFY=SUCCESS: Action delivered for the ones delivered this pass. */
+/*
+ * NOTIFY=SUCCESS for the ones delivered this pass: Action delivered for
+ * the local ones, relayed for those taken by a server without DSN
+ * (RFC 3461 5.2.2).  A server with DSN got the NOTIFY and answers it.
+ */
 static void
 notify_successes(struct msg *m)
 {
-	size_t	*idx, n = 0, i;
+	size_t	*idx, *rel, n = 0, nr = 0, i;
 
 	if (*m->env.sender == '\0')
 		return;
 	if ((idx = calloc(m->env.nrcpt, sizeof(*idx))) == NULL)
 		return;
-	for (i = 0; i < m->env.nrcpt; i++)
-		/* NOTIFY goes on with a relayed message (RFC 3461): local ones only */
-		if (m->ri[i].result == 'D' &&
-		    m->env.rcpt[i].state == QR_DELIVERED &&
-		    rcpt_is_local(m->env.rcpt[i].addr) &&
-		    dsn_wanted(m->env.rcpt[i].notify, DSN_DELIVERED))
+	if ((rel = calloc(m->env.nrcpt, sizeof(*rel))) == NULL) {
+		free(idx);
+		return;
+	}
+	for (i = 0; i < m->env.nrcpt; i++) {
+		if (m->ri[i].result != 'D' ||
+		    m->env.rcpt[i].state != QR_DELIVERED ||
+		    !dsn_wanted(m->env.rcpt[i].notify, DSN_DELIVERED))
+			continue;
+		if (rcpt_is_local(m->env.rcpt[i].addr))
 			idx[n++] = i;
+		else if (m->ri[i].relayed)
+			rel[nr++] = i;
+	}
 	if (n > 0)
 		(void)send_notice(m, DSN_DELIVERED, idx, n, m->env.sender,
 		    BOUNCE_MARK);
+	if (nr > 0)
+		(void)send_notice(m, DSN_RELAYED, rel, nr, m->env.sender,
+		    BOUNCE_MARK);
 	free(idx);
+	free(rel);
 }
 
 /*

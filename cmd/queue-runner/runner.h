@@ -20,6 +20,7 @@
 struct rinfo {
 	int	 inflight;	/* handed to a child, no outcome yet */
 	int	 result;	/* 0, or 'D', 'T', 'F' from this pass */
+	int	 relayed;	/* D by a server without DSN (posta-remote's R) */
 	char	 status[16];
 	char	*diag;
 	char	*mta;		/* the remote host that answered, or NULL */

@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "dsn.h"
 #include "enc.h"
 #include "io.h"
 #include "log.h"
@@ -91,7 +92,8 @@ remote_report(struct job *j, size_t i, char result, const char *status,
 		stdout_failed = 1;
 	log_info("%s: to=<%s>, status=%s %s (%s)", j->id,
 	    j->idx[i] < j->env.nrcpt ? j->env.rcpt[j->idx[i]].addr : "?",
-	    result == 'D' ? "sent" : result == 'T' ? "deferred" : "bounced",
+	    result == 'D' || result == 'R' ? "sent" : result == 'T' ?
+	    "deferred" : "bounced",
 	    status, text);
 }
 
@@ -440,14 +442,27 @@ refused:
 static void
 report_all(struct sess *s, struct job *j, const char *accepted)
 {
-	char	 d[1200], st[16];
+	char	 d[1200], st[16], res;
 	size_t	 k;
 
 	diag(s, d, sizeof(d));
 	status(s, st, sizeof(st));
-	for (k = 0; k < j->nidx; k++)
-		if (j->result[k] == 0 && (accepted == NULL || accepted[k]))
-			remote_report(j, k, result_of(s->rep.code), st, "%s", d);
+	for (k = 0; k < j->nidx; k++) {
+		if (j->result[k] != 0 || (accepted != NULL && !accepted[k]))
+			continue;
+		res = result_of(s->rep.code);
+		/*
+		 * RFC 3461 5.2.2: a server without DSN took it, and no
+		 * notice of the delivery will come from beyond it; the
+		 * runner owes one to a NOTIFY that asked for SUCCESS
+		 */
+		if (res == 'D' && !(s->x.ext & SMTPC_X_DSN) &&
+		    j->idx[k] < j->env.nrcpt &&
+		    j->env.rcpt[j->idx[k]].notify != NULL &&
+		    dsn_wanted(j->env.rcpt[j->idx[k]].notify, DSN_DELIVERED))
+			res = 'R';
+		remote_report(j, k, res, st, "%s", d);
+	}
 }
 
 static int

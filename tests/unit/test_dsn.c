@@ -221,6 +221,8 @@ test_helpers(void **state)
 	assert_true(dsn_wanted("success,failure", DSN_DELIVERED));
 	assert_false(dsn_wanted("SUCCESS,FAILURE", DSN_DELAYED));
 	assert_false(dsn_wanted("FAILURES", DSN_FAILED));
+	assert_true(dsn_wanted("SUCCESS", DSN_RELAYED));
+	assert_false(dsn_wanted(NULL, DSN_RELAYED));
 }
 
 /* Found by fuzzing: "<address>: diagnostic" in the text part passed
