@@ -191,6 +191,12 @@ struct md_changes {
 				   the view was emptied and every message
 				   is back as new, nexpunged is how many
 				   the view had (IMAP: end the session) */
+	size_t	npending;	/* files that need a UID but could not get
+				   one: the list could not be written
+				   (pending_errno ENOSPC or EDQUOT); they
+				   are not in the view, and the next sync
+				   tries again */
+	int	pending_errno;
 };
 
 #define MD_SYNC_CLAIM_NEW 0x01	/* move new/ files to cur/; those this
@@ -201,7 +207,12 @@ struct md_changes {
 struct md_folder *md_open(const char *maildir, const char *name);
 void	md_close(struct md_folder *);
 /* Bring the view up to date (see the top of this file).  The first
- * call reads everything.  changes may be NULL. */
+ * call reads everything.  changes may be NULL.  A UID is in the view
+ * only once it is on disk: when the uidlist cannot be written for want
+ * of space (ENOSPC, EDQUOT), the call still succeeds with the messages
+ * that had a UID (a full disk does not keep anyone from reading), and
+ * the others are counted in npending; -1 with that errno only when the
+ * folder has no uidlist on disk at all (no UIDVALIDITY to give). */
 int	md_sync(struct md_folder *, int flags, struct md_changes *);
 /* Hold the folder's uidlist lock across several calls (a STORE or
  * EXPUNGE of many messages); the calls below take it for themselves
@@ -266,15 +277,17 @@ int	md_append_commit(struct md_append *, unsigned int flags, uint32_t kw,
 void	md_append_abort(struct md_append *);
 
 /* Keywords of a folder: the letter index (0..25) of a name, made and
- * saved when create and absent; -1 with ENOENT (absent) or ENOSPC (all
- * 26 used).  md_keyword_name: NULL when the index is unused (the table
- * is read by md_sync and md_keyword_index). */
+ * saved when create and absent; -1 with ENOENT (absent), EMLINK (all 26
+ * used), EINVAL (a bad name), or the error of saving dovecot-keywords
+ * (ENOSPC, EDQUOT: a full disk).  md_keyword_name: NULL when the index
+ * is unused (the table is read by md_sync and md_keyword_index). */
 int	md_keyword_index(struct md_folder *, const char *name, int create);
 const char *md_keyword_name(const struct md_folder *, int index);
-/* Translate keyword bits of src's table into dst's, making names in dst
- * as needed (names that do not fit are dropped). */
-uint32_t md_keywords_map(struct md_folder *src, uint32_t kw,
-	    struct md_folder *dst);
+/* Translate keyword bits of src's table into dst's (*out), making names
+ * in dst as needed: names that do not fit in dst's 26 are dropped; -1
+ * with errno when dst's table cannot be saved (ENOSPC, EDQUOT ...). */
+int	md_keywords_map(struct md_folder *src, uint32_t kw,
+	    struct md_folder *dst, uint32_t *out);
 
 /* --- POP3's exclusive session ---------------------------------------- */
 
