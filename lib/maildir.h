@@ -100,6 +100,10 @@ int	md_is_inbox(const char *name);
  * '.'-separated components, none empty, none "cur" "new" "tmp", no '/',
  * no '~' first, no control characters, at most 255 octets. */
 int	md_name_ok(const char *name);
+/* 1 for a folder name that may come from an address extension
+ * (posta-local's user+Folder): md_name_ok, not INBOX, of letters,
+ * digits and "-_+=&" (with '.' between parts), at most 200 octets. */
+int	md_folder_name_plain(const char *name);
 /* The folder's directory: maildir itself for INBOX, maildir/.name else. */
 int	md_folder_path(const char *maildir, const char *name, char *out,
 	    size_t outlen);
@@ -114,8 +118,15 @@ void	md_list_free(struct md_list *);
 /* 1 when the folder exists (has cur/), 0 when not. */
 int	md_folder_exists(const char *maildir, const char *name);
 /* Make .name with cur/ new/ tmp/ and the Maildir++ `maildirfolder' file
- * (mode 0700); EEXIST when it exists. */
+ * (mode 0700), durable (the directories fsync'ed) before it returns;
+ * EEXIST when it exists, and on any failure nothing of it is left. */
 int	md_folder_create(const char *maildir, const char *name);
+/* For deliveries (posta-local, posta-passwd): the Maildir itself too
+ * when it is missing, a folder already there is fine (what is missing
+ * of it is made), the name must be md_folder_name_plain (EINVAL).  out
+ * (when not NULL) gets the folder's path. */
+int	md_folder_make(const char *maildir, const char *name, char *out,
+	    size_t outlen);
 /* Remove .name and everything in it (its messages, its uidlist);
  * subfolders (".name.child") stay.  INBOX cannot be deleted (EPERM). */
 int	md_folder_delete(const char *maildir, const char *name);

@@ -278,6 +278,40 @@ test_folder_names_stay_inside_the_maildir(void **state)
 
 /* --- folders --------------------------------------------------------- */
 
+/* posta-local's and posta-passwd's way: the Maildir made too, a folder
+ * already there (or half there) is completed, names stricter */
+static void
+test_folders_for_deliveries_are_made_on_demand(void **state)
+{
+	struct fixture	*f = *state;
+	char		 md[PATH_MAX], p[PATH_MAX], want[PATH_MAX];
+
+	snprintf(md, sizeof(md), "%s/new-user", f->dir);
+	assert_int_equal(md_folder_make(md, "Lists.posta", p, sizeof(p)), 0);
+	snprintf(want, sizeof(want), "%s/.Lists.posta", md);
+	assert_string_equal(p, want);
+	assert_true(exists(md, "cur", ""));
+	assert_true(exists(p, "cur", ""));
+	assert_true(exists(p, "", "maildirfolder"));
+	assert_true(md_folder_exists(md, "Lists.posta"));
+	assert_int_equal(md_folder_make(md, "Lists.posta", NULL, 0), 0);
+	snprintf(p, sizeof(p), "%s/.Lists.posta/cur", md);
+	assert_int_equal(rmdir(p), 0);
+	assert_int_equal(md_folder_make(md, "Lists.posta", NULL, 0), 0);
+	assert_true(md_folder_exists(md, "Lists.posta"));
+	/* the servers' create refuses what exists */
+	assert_int_equal(md_folder_create(md, "Lists.posta"), -1);
+	assert_int_equal(errno, EEXIST);
+	/* names the servers take but an address extension may not give */
+	assert_true(md_name_ok("Caf\xc3\xa9 & more"));
+	assert_int_equal(md_folder_make(md, "sp ace", NULL, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(md_folder_make(md, "INBOX", NULL, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(md_folder_make(md, "a.new", NULL, 0), -1);
+	assert_int_equal(errno, EINVAL);
+}
+
 static void
 test_folders_are_made_listed_renamed_deleted(void **state)
 {
@@ -1267,6 +1301,7 @@ main(void)
 		cmocka_unit_test(test_folder_names_stay_inside_the_maildir),
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 		T(test_folders_are_made_listed_renamed_deleted),
+		T(test_folders_for_deliveries_are_made_on_demand),
 		T(test_renaming_inbox_moves_its_messages),
 		T(test_subscriptions_in_dovecot_form),
 		T(test_sync_gives_uids_in_arrival_order_and_keeps_them),
