@@ -223,7 +223,11 @@ void	md_close(struct md_folder *);
  * of space (ENOSPC, EDQUOT), the call still succeeds with the messages
  * that had a UID (a full disk does not keep anyone from reading), and
  * the others are counted in npending; -1 with that errno only when the
- * folder has no uidlist on disk at all (no UIDVALIDITY to give). */
+ * folder has no uidlist on disk at all (no UIDVALIDITY to give).  When
+ * not even the lock file can be made (no inode left), the folder is
+ * read without the lock and nothing is changed: no UIDs given, nothing
+ * moved out of new/, and no expunge reported (a file another process
+ * renamed meanwhile could be missed) until a sync under the lock. */
 int	md_sync(struct md_folder *, int flags, struct md_changes *);
 /* Hold the folder's uidlist lock across several calls (a STORE or
  * EXPUNGE of many messages); the calls below take it for themselves

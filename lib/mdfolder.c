@@ -540,7 +540,7 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 	struct uidrec		*rec;
 	size_t			 nfa = 0, cafa = 0, i, j, live, known;
 	uint32_t		 disknext;
-	int			 scanned_cur = 0, r, save;
+	int			 scanned_cur = 0, r, save, nolock = 0;
 	const char		*name;
 
 	if (ch == NULL)
@@ -557,8 +557,13 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 			return 0;
 	}
 
-	if (lock_folder(f, 1) == -1)
-		return -1;
+	if (lock_folder(f, 1) == -1) {
+		/* no inode left for the lock file (or a quota on them):
+		 * read all the same, changing nothing; see below */
+		if (errno != ENOSPC && errno != EDQUOT)
+			return -1;
+		nolock = errno;
+	}
 	r = uidlist_refresh(&f->ul);
 	if (r == -1 && errno == EINVAL)
 		uidlist_reset(&f->ul);	/* broken: a new list, a new
@@ -730,7 +735,9 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 			uidlist_remove(&f->ul, rec);
 		}
 	}
-	if (ul_write(f) == -1) {
+	if (nolock)
+		errno = nolock;
+	if (nolock || ul_write(f) == -1) {
 		/*
 		 * The list cannot be written (a full disk, a quota): no UID
 		 * given here is durable, so none may be shown, nor kept (a
@@ -767,7 +774,9 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 		if (f->uidnext < f->ul.nextuid)
 			f->uidnext = f->ul.nextuid;
 	}
-	for (i = 0; i < f->nmsgs; i++) {
+	/* without the lock a file being renamed by another process may
+	 * have been missed: expunges wait for a sync under the lock */
+	for (i = 0; i < f->nmsgs && !nolock; i++) {
 		m = &f->msgs[i];
 		if (!m->expunged && m->seen != f->gen) {
 			m->expunged = 1;
@@ -783,7 +792,10 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 		ch->nnew++;
 	}
 	f->synced = 1;
-	if (flags & MD_SYNC_CLAIM_NEW)
+	if (nolock) {
+		/* read again at the next sync, under the lock */
+		f->newdirty = f->curdirty = 1;
+	} else if (flags & MD_SYNC_CLAIM_NEW)
 		claim_new(f);
 	md_unlock(f);
 	free(fa);

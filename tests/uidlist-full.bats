@@ -102,3 +102,26 @@ teardown() {
 	run ufull check "$MD" "$SNAP"
 	assert_success
 }
+
+@test "no inode left (no lock file can be made): IMAP reads the mail with UIDs, changes fail as UNAVAILABLE, posta-local says 4.3.1; with inodes back all completes" {
+	printf 'From: bob@example.test\nSubject: delivered\n\nhello\n' >"$BATS_TEST_TMPDIR/msg"
+	serve posta-imapd
+	run ufull inodes-fill "$MD"
+	assert_success
+	run ufull imap-noinode "$PORT" "$MD"
+	assert_success
+	run posta-local alice@example.test <"$BATS_TEST_TMPDIR/msg"
+	assert_failure 75
+	assert_output "4.3.1 mail system full: $MD"
+	run ufull check "$MD" "$SNAP" none
+	assert_success
+	cmp "$MD/dovecot-uidlist" "$SNAP/INBOX.dovecot-uidlist"
+	[ "$(ls "$MD/new" | wc -l)" -eq 2 ]
+	rm -r "$MD/inodes"
+	run $UFULL select "$PORT" INBOX
+	assert_success
+	assert_output "5 1700000001 42 36:m1 37:m2 38:m3 40:n1 41:n2 "
+	run ufull check "$MD" "$SNAP" INBOX
+	assert_success
+	echo "# $(checks_total) checks" >&3
+}

@@ -852,6 +852,7 @@ cmd_expunge(struct imapd *sd, struct imap_cmd *c)
 {
 	struct md_folder	*f = sd->sel;
 	char			*marks = NULL;
+	const char		*why;
 	size_t			 i;
 	int			 failed = 0;
 
@@ -869,12 +870,15 @@ cmd_expunge(struct imapd *sd, struct imap_cmd *c)
 		if (md_expunge(f, &f->msgs[i]) == -1 && errno != ENOENT) {
 			log_warn("%s: EXPUNGE uid %u", sd->user,
 			    (unsigned)f->msgs[i].uid);
-			failed = 1;
+			if (failed == 0)
+				failed = errno;
 		}
 	}
 	free(marks);
 	imapd_report(sd, 1);
-	if (failed)
+	if (failed && (why = imapd_full_reply(failed)) != NULL)
+		reply(sd, "%s NO %s", c->tag, why);
+	else if (failed)
 		reply(sd, "%s NO [SERVERBUG] some messages not expunged",
 		    c->tag);
 	else

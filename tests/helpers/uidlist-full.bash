@@ -11,7 +11,7 @@ full_maildir() {
 	SNAP=$BATS_TEST_TMPDIR/snap
 	rm -rf "$MD"
 	mkdir -p "$MD"
-	mount -t tmpfs -o size=1m,mode=0700 tmpfs "$MD" || skip "cannot mount a tmpfs"
+	mount -t tmpfs -o size=1m,nr_inodes=200,mode=0700 tmpfs "$MD" || skip "cannot mount a tmpfs"
 	echo "$MD" >>"$BATS_TEST_TMPDIR/mounts"
 	$UFULL make "$MD" >/dev/null
 	$UFULL snap "$MD" "$SNAP" >/dev/null

@@ -14,6 +14,8 @@
     uidlist-full.py imap-after PORT MAILDIR STATE
     uidlist-full.py pop-full PORT MAILDIR STATE
     uidlist-full.py pop-after PORT MAILDIR STATE
+    uidlist-full.py inodes-fill MAILDIR
+    uidlist-full.py imap-noinode PORT MAILDIR
     uidlist-full.py select PORT FOLDER    "EXISTS UIDVALIDITY UIDNEXT uid:subject..."
 
 Each command prints "ok N" (N: the checks it made) or fails with the
@@ -433,6 +435,44 @@ def imap_after(port, md, state):
     a.logout()
 
 
+def inodes_fill(md):
+    """Take every inode left: no file, no lock file can be made."""
+    d = os.path.join(md, "inodes")
+    os.mkdir(d)
+    n = 0
+    try:
+        while True:
+            open(os.path.join(d, str(n)), "w").close()
+            n += 1
+    except OSError:
+        pass
+    check(n > 0, "inodes taken")
+
+
+def imap_noinode(port, md):
+    a = imap(port)
+    s = select(a, "INBOX")
+    check(s["exists"] == 3 and s["uidvalidity"] == FOLDERS["INBOX"][0],
+          "SELECT INBOX without inodes: %s" % s)
+    check(any(w.startswith("[UNAVAILABLE]") for w in s["warning"]),
+          "SELECT warns: %s" % s["warning"])
+    v = view(a)
+    check({k: u for k, (u, f) in v.items()} == known_uids("INBOX"),
+          "the UIDs are the list's: %s" % v)
+    typ, data = a.fetch("2", "(BODY.PEEK[])")
+    check(typ == "OK" and data[0][1] == body("m2").replace(b"\n", b"\r\n"),
+          "BODY.PEEK[] of m2 read")
+    # a rename is made under the lock, which cannot be made
+    no_code(a.store("1", "+FLAGS", "(\\Flagged)"), TEMP, "STORE")
+    check(view(a)["m1"][1] == ["\\Seen"], "m1 as it was")
+    no_code(a.append("INBOX", None, None, body("appended")), TEMP, "APPEND")
+    no_code(a.copy("1", "Archive"), TEMP, "COPY")
+    typ, data = a.status("Archive", "(MESSAGES UIDVALIDITY)")
+    check(typ == "OK" and b"MESSAGES 2 " in data[0], "STATUS Archive: %s" % data)
+    check(a.noop()[0] == "OK", "NOOP")
+    a.logout()
+
+
 def select_cmd(port, folder):
     a = imap(port)
     s = select(a, folder)
@@ -510,6 +550,7 @@ def main():
         return
     else:
         {"imap-full": imap_full, "imap-after": imap_after,
+         "imap-noinode": imap_noinode, "inodes-fill": inodes_fill,
          "pop-full": pop_full, "pop-after": pop_after}[cmd](*sys.argv[2:5])
     print("ok", checks)
 
