@@ -1193,13 +1193,18 @@ md_copy(struct md_folder *src, struct md_msg *m, struct md_folder *dst,
 			goto out;
 		}
 		if (copy_fd(in, out) == -1 || fsync(out) == -1) {
+			save = errno;
 			close(in);
 			close(out);
 			unlink(tmp);
+			errno = save;
 			goto out;
 		}
 		close(in);
-		close(out);
+		if (close(out) == -1) {
+			unlink(tmp);
+			goto out;
+		}
 		tv[0].tv_sec = tv[1].tv_sec = m->date;
 		tv[0].tv_usec = tv[1].tv_usec = 0;
 		utimes(tmp, tv);
