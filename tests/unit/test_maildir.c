@@ -286,16 +286,19 @@ test_folders_for_deliveries_are_made_on_demand(void **state)
 	struct fixture	*f = *state;
 	char		 md[PATH_MAX], p[PATH_MAX], want[PATH_MAX];
 
-	snprintf(md, sizeof(md), "%s/new-user", f->dir);
+	assert_true((size_t)snprintf(md, sizeof(md), "%s/new-user", f->dir) <
+	    sizeof(md));
 	assert_int_equal(md_folder_make(md, "Lists.posta", p, sizeof(p)), 0);
-	snprintf(want, sizeof(want), "%s/.Lists.posta", md);
+	assert_true((size_t)snprintf(want, sizeof(want), "%s/.Lists.posta",
+	    md) < sizeof(want));
 	assert_string_equal(p, want);
 	assert_true(exists(md, "cur", ""));
 	assert_true(exists(p, "cur", ""));
 	assert_true(exists(p, "", "maildirfolder"));
 	assert_true(md_folder_exists(md, "Lists.posta"));
 	assert_int_equal(md_folder_make(md, "Lists.posta", NULL, 0), 0);
-	snprintf(p, sizeof(p), "%s/.Lists.posta/cur", md);
+	assert_true((size_t)snprintf(p, sizeof(p), "%s/.Lists.posta/cur",
+	    md) < sizeof(p));
 	assert_int_equal(rmdir(p), 0);
 	assert_int_equal(md_folder_make(md, "Lists.posta", NULL, 0), 0);
 	assert_true(md_folder_exists(md, "Lists.posta"));
