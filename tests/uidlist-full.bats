@@ -35,10 +35,8 @@ teardown() {
 	# no copy left in Archive, no debris
 	run ufull check "$MD" "$SNAP" none
 	assert_success
-	for f in INBOX .Archive .Sent2; do
-		d=$MD/${f#INBOX}
-		cmp "$d/dovecot-uidlist" "$SNAP/$(echo "${f#.}" | sed 's/Sent2/Sent/').dovecot-uidlist"
-	done
+	cmp "$MD/dovecot-uidlist" "$SNAP/INBOX.dovecot-uidlist"
+	cmp "$MD/.Sent2/dovecot-uidlist" "$SNAP/Sent.dovecot-uidlist"
 	cmp "$MD/dovecot-keywords" "$SNAP/INBOX.dovecot-keywords"
 	cmp "$MD/.Archive/dovecot-keywords" "$SNAP/Archive.dovecot-keywords"
 	[ "$(ls "$MD/.Archive/cur" | wc -l)" -eq 2 ]

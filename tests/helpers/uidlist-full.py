@@ -27,6 +27,7 @@ import json
 import os
 import poplib
 import re
+import socket
 import sys
 
 USER, PASSWORD = "alice@example.test", "posta"
@@ -69,6 +70,22 @@ def base_of(n, subject, data):
                                            len(data) + data.count(b"\n"))
 
 
+def copy_line(uid, subj, flags):
+    """The longest record posta-imapd can write for a copy of subj."""
+    data = body(subj)
+    host = socket.gethostname().replace("/", "\\057").replace(":", "\\072")
+    name = "1700000001.M000000P1234567Q99.%s,S=%d,W=%d:2,%s" % (
+        host.replace(",", "\\054"), len(data), len(data) + data.count(b"\n"),
+        flags)
+    return len("%d :%s\n" % (uid, name))
+
+
+# Archive's list keeps room for one copy's record, not for two, nor for
+# a3's (a long name): one message of a COPY gets its UID, the next one
+# cannot, and the first must be undone.
+ARCHIVE_SLACK = copy_line(FOLDERS["Archive"][1], "m1", "FS") + 10
+
+
 def make(md):
     n = 0
     for folder, (uv, nextuid, kws, known, new) in FOLDERS.items():
@@ -87,13 +104,17 @@ def make(md):
             with open(os.path.join(d, "cur", name), "wb") as fp:
                 fp.write(data)
             recs.append("%d :%s\n" % (first + i, name))
+        slack = ARCHIVE_SLACK if folder == "Archive" else 0
         for subj in new:
             n += 1
             data = body(subj)
-            with open(os.path.join(d, "new", base_of(n, subj, data)), "wb") as fp:
+            b = base_of(n, subj, data)
+            if slack:
+                b = b.replace(".test,", "." + "h" * (slack + 10) + ",")
+            with open(os.path.join(d, "new", b), "wb") as fp:
                 fp.write(data)
         head = "3 V%d N%d G%032x\n" % (uv, nextuid, uv)
-        size = len(head) + sum(len(r) for r in recs)
+        size = len(head) + sum(len(r) for r in recs) + slack
         pad = (-size) % PAGE
         if pad < 100:
             pad += PAGE
@@ -109,7 +130,8 @@ def make(md):
             uid += 1
         check(uid <= first, "padding fits below the first UID of %s" % folder)
         text = head + "".join(dead) + "".join(recs)
-        check(len(text) % PAGE == 0, "%s list is whole pages" % folder)
+        check((len(text) + slack) % PAGE == 0, "%s list leaves %d octets" %
+              (folder, slack))
         with open(os.path.join(d, "dovecot-uidlist"), "w") as fp:
             fp.write(text)
         if kws:
@@ -353,9 +375,21 @@ def imap_full(port, md, state):
     # a new keyword needs dovecot-keywords rewritten: refused
     no_code(a.store("3", "+FLAGS", "(NewKw)"), TEMP, "STORE new keyword")
     check("NewKw" not in view(a)["m3"][1], "no NewKw on m3")
-    # the copy is linked, but its UID cannot be written: refused, undone
+    # m1's copy gets its UID (Archive's list has room for one line), m2
+    # needs keywords in Archive's dovecot-keywords: refused, and m1's
+    # copy undone (RFC 3501 6.4.7)
+    alist = os.path.join(md, ".Archive", "dovecot-uidlist")
+    old = open(alist, "rb").read()
+    no_code(a.copy("1:2", "Archive"), TEMP, "COPY 1:2")
+    new = open(alist, "rb").read()
+    anext = FOLDERS["Archive"][1]
+    check(new.startswith(old) and re.match(rb"^%d :[^\n]*:2,FS\n$" % anext,
+          new[len(old):]), "one record more in Archive: %r" % new[len(old):])
+    check(len(os.listdir(os.path.join(md, ".Archive", "cur"))) == 2,
+          "the copy of m1 removed again")
+    # no room left for one more line: the link is made, its UID not
     no_code(a.copy("1", "Archive"), TEMP, "COPY")
-    no_code(a.copy("2", "Archive"), TEMP, "COPY with keywords")
+    check(open(alist, "rb").read() == new, "Archive's list as it was")
     no_code(a._simple_command("MOVE", "1", "Archive"), TEMP, "MOVE")
     check(set(view(a)) == {"m1", "m2", "m3"}, "MOVE left INBOX as it was")
     typ, data = a.store("3", "+FLAGS", "(\\Deleted)")
@@ -416,8 +450,9 @@ def imap_after(port, md, state):
           in data[0].decode(), "APPEND now: %s %s" % (typ, data))
     typ, data = a.store("1", "+FLAGS", "(NewKw)")
     check(typ == "OK" and b"NewKw" in data[0], "STORE new keyword now")
-    # STATUS gives Archive's new message its UID, then COPY the next
-    anext = FOLDERS["Archive"][1]
+    # STATUS gives Archive's new message its UID (after the one the
+    # undone copy took), then COPY the next
+    anext = FOLDERS["Archive"][1] + 1
     typ, data = a.status("Archive", "(MESSAGES UIDNEXT)")
     check(typ == "OK" and b"MESSAGES 3 " in data[0] and
           b"UIDNEXT %d" % (anext + 1) in data[0], "STATUS Archive: %s" % data)
