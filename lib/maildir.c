@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "io.h"
 #include "maildir.h"
 #include "mdeliver.h"
 #include "mdpriv.h"
@@ -251,6 +252,20 @@ md_name_ok(const char *name)
 }
 
 int
+md_folder_name_plain(const char *name)
+{
+	const char	*p;
+
+	if (md_is_inbox(name) || strlen(name) > 200 || !md_name_ok(name))
+		return 0;
+	for (p = name; *p; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !(*p >= '0' && *p <= '9') && strchr("-_+=&.", *p) == NULL)
+			return 0;
+	return 1;
+}
+
+int
 md_folder_path(const char *maildir, const char *name, char *out,
     size_t outlen)
 {
@@ -353,32 +368,88 @@ fail:
 
 /* --- creating, deleting, renaming ------------------------------------ */
 
-int
-md_folder_create(const char *maildir, const char *name)
+/*
+ * The one way a folder is made.  excl: the folder must be new (EEXIST
+ * else), and what this call made is removed again when a later step
+ * fails (a full disk), so that no half folder stays behind; else what
+ * exists is kept and what is missing made.
+ */
+static int
+folder_make(const char *maildir, const char *name, int excl, char *out,
+    size_t outlen)
 {
-	char	 path[PATH_MAX], mf[PATH_MAX];
-	int	 fd;
+	static const char	*subs[] = { "tmp", "new", "cur" };
+	char			 path[PATH_MAX], p[PATH_MAX];
+	size_t			 i, made = 0;
+	int			 fd, save;
 
 	if (md_is_inbox(name)) {
-		errno = EEXIST;
+		errno = excl ? EEXIST : EINVAL;
 		return -1;
 	}
 	if (md_folder_path(maildir, name, path, sizeof(path)) == -1)
 		return -1;
-	if (mkdir(path, 0700) == -1)
+	if (mkdir(path, 0700) == -1 && (excl || errno != EEXIST))
 		return -1;
-	if (maildir_make(path) == -1)
-		return -1;
+	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++, made++) {
+		if ((size_t)snprintf(p, sizeof(p), "%s/%s", path, subs[i]) >=
+		    sizeof(p)) {
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
+		if (mkdir(p, 0700) == -1 && (excl || errno != EEXIST))
+			goto fail;
+	}
 	/* Maildir++: a folder is marked by an empty maildirfolder file */
-	if ((size_t)snprintf(mf, sizeof(mf), "%s/maildirfolder", path) >=
-	    sizeof(mf)) {
+	if ((size_t)snprintf(p, sizeof(p), "%s/maildirfolder", path) >=
+	    sizeof(p)) {
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		goto fail;
+	close(fd);
+	/* the new directories durable before the caller says so */
+	if (fsync_dir(path) == -1 || fsync_dir(maildir) == -1)
+		goto fail;
+	if (out != NULL && strlcpy(out, path, outlen) >= outlen) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if ((fd = open(mf, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) == -1)
-		return -1;
-	close(fd);
 	return 0;
+fail:
+	save = errno;
+	if (excl) {
+		if ((size_t)snprintf(p, sizeof(p), "%s/maildirfolder", path) <
+		    sizeof(p))
+			unlink(p);
+		while (made-- > 0)
+			if ((size_t)snprintf(p, sizeof(p), "%s/%s", path,
+			    subs[made]) < sizeof(p))
+				rmdir(p);
+		rmdir(path);
+	}
+	errno = save;
+	return -1;
+}
+
+int
+md_folder_create(const char *maildir, const char *name)
+{
+	return folder_make(maildir, name, 1, NULL, 0);
+}
+
+int
+md_folder_make(const char *maildir, const char *name, char *out,
+    size_t outlen)
+{
+	if (!md_folder_name_plain(name)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (maildir_make(maildir) == -1)
+		return -1;
+	return folder_make(maildir, name, 0, out, outlen);
 }
 
 static int

@@ -100,6 +100,10 @@ int	md_is_inbox(const char *name);
  * '.'-separated components, none empty, none "cur" "new" "tmp", no '/',
  * no '~' first, no control characters, at most 255 octets. */
 int	md_name_ok(const char *name);
+/* 1 for a folder name that may come from an address extension
+ * (posta-local's user+Folder): md_name_ok, not INBOX, of letters,
+ * digits and "-_+=&" (with '.' between parts), at most 200 octets. */
+int	md_folder_name_plain(const char *name);
 /* The folder's directory: maildir itself for INBOX, maildir/.name else. */
 int	md_folder_path(const char *maildir, const char *name, char *out,
 	    size_t outlen);
@@ -114,8 +118,15 @@ void	md_list_free(struct md_list *);
 /* 1 when the folder exists (has cur/), 0 when not. */
 int	md_folder_exists(const char *maildir, const char *name);
 /* Make .name with cur/ new/ tmp/ and the Maildir++ `maildirfolder' file
- * (mode 0700); EEXIST when it exists. */
+ * (mode 0700), durable (the directories fsync'ed) before it returns;
+ * EEXIST when it exists, and on any failure nothing of it is left. */
 int	md_folder_create(const char *maildir, const char *name);
+/* For deliveries (posta-local, posta-passwd): the Maildir itself too
+ * when it is missing, a folder already there is fine (what is missing
+ * of it is made), the name must be md_folder_name_plain (EINVAL).  out
+ * (when not NULL) gets the folder's path. */
+int	md_folder_make(const char *maildir, const char *name, char *out,
+	    size_t outlen);
 /* Remove .name and everything in it (its messages, its uidlist);
  * subfolders (".name.child") stay.  INBOX cannot be deleted (EPERM). */
 int	md_folder_delete(const char *maildir, const char *name);
@@ -191,6 +202,12 @@ struct md_changes {
 				   the view was emptied and every message
 				   is back as new, nexpunged is how many
 				   the view had (IMAP: end the session) */
+	size_t	npending;	/* files that need a UID but could not get
+				   one: the list could not be written
+				   (pending_errno ENOSPC or EDQUOT); they
+				   are not in the view, and the next sync
+				   tries again */
+	int	pending_errno;
 };
 
 #define MD_SYNC_CLAIM_NEW 0x01	/* move new/ files to cur/; those this
@@ -201,7 +218,16 @@ struct md_changes {
 struct md_folder *md_open(const char *maildir, const char *name);
 void	md_close(struct md_folder *);
 /* Bring the view up to date (see the top of this file).  The first
- * call reads everything.  changes may be NULL. */
+ * call reads everything.  changes may be NULL.  A UID is in the view
+ * only once it is on disk: when the uidlist cannot be written for want
+ * of space (ENOSPC, EDQUOT), the call still succeeds with the messages
+ * that had a UID (a full disk does not keep anyone from reading), and
+ * the others are counted in npending; -1 with that errno only when the
+ * folder has no uidlist on disk at all (no UIDVALIDITY to give).  When
+ * not even the lock file can be made (no inode left), the folder is
+ * read without the lock and nothing is changed: no UIDs given, nothing
+ * moved out of new/, and no expunge reported (a file another process
+ * renamed meanwhile could be missed) until a sync under the lock. */
 int	md_sync(struct md_folder *, int flags, struct md_changes *);
 /* Hold the folder's uidlist lock across several calls (a STORE or
  * EXPUNGE of many messages); the calls below take it for themselves
@@ -266,15 +292,17 @@ int	md_append_commit(struct md_append *, unsigned int flags, uint32_t kw,
 void	md_append_abort(struct md_append *);
 
 /* Keywords of a folder: the letter index (0..25) of a name, made and
- * saved when create and absent; -1 with ENOENT (absent) or ENOSPC (all
- * 26 used).  md_keyword_name: NULL when the index is unused (the table
- * is read by md_sync and md_keyword_index). */
+ * saved when create and absent; -1 with ENOENT (absent), EMLINK (all 26
+ * used), EINVAL (a bad name), or the error of saving dovecot-keywords
+ * (ENOSPC, EDQUOT: a full disk).  md_keyword_name: NULL when the index
+ * is unused (the table is read by md_sync and md_keyword_index). */
 int	md_keyword_index(struct md_folder *, const char *name, int create);
 const char *md_keyword_name(const struct md_folder *, int index);
-/* Translate keyword bits of src's table into dst's, making names in dst
- * as needed (names that do not fit are dropped). */
-uint32_t md_keywords_map(struct md_folder *src, uint32_t kw,
-	    struct md_folder *dst);
+/* Translate keyword bits of src's table into dst's (*out), making names
+ * in dst as needed: names that do not fit in dst's 26 are dropped; -1
+ * with errno when dst's table cannot be saved (ENOSPC, EDQUOT ...). */
+int	md_keywords_map(struct md_folder *src, uint32_t kw,
+	    struct md_folder *dst, uint32_t *out);
 
 /* --- POP3's exclusive session ---------------------------------------- */
 

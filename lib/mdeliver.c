@@ -10,12 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "mdeliver.h"
 
-#define MAILDIR_FOLDERMAX	200
 #define MDELIVER_TRIES		100
 
 static unsigned long	 deliveries;	/* Q<n>: unique within this process */
@@ -88,68 +86,6 @@ maildir_make(const char *path)
 		if (subdir(p, sizeof(p), path, subs[i]) == -1 ||
 		    mkdir_one(p) == -1)
 			return -1;
-	return 0;
-}
-
-int
-maildir_folder_valid(const char *name)
-{
-	const char	*comp, *dot;
-	size_t		 i, clen, len = strlen(name);
-
-	if (len == 0 || len > MAILDIR_FOLDERMAX || name[0] == '.' ||
-	    name[len - 1] == '.' || strcasecmp(name, "INBOX") == 0)
-		return 0;
-	/* as the servers see folders (lib/maildir): no cur, new, tmp part */
-	for (comp = name; comp != NULL; comp = dot ? dot + 1 : NULL) {
-		dot = strchr(comp, '.');
-		clen = dot ? (size_t)(dot - comp) : strlen(comp);
-		if (clen == 3 && (strncasecmp(comp, "cur", 3) == 0 ||
-		    strncasecmp(comp, "new", 3) == 0 ||
-		    strncasecmp(comp, "tmp", 3) == 0))
-			return 0;
-	}
-	for (i = 0; i < len; i++) {
-		if (name[i] == '.' && name[i + 1] == '.')
-			return 0;
-		if ((name[i] >= 'a' && name[i] <= 'z') ||
-		    (name[i] >= 'A' && name[i] <= 'Z') ||
-		    (name[i] >= '0' && name[i] <= '9') ||
-		    strchr("-_+=&.", name[i]) != NULL)
-			continue;
-		return 0;
-	}
-	return 1;
-}
-
-int
-maildir_folder_make(const char *maildir, const char *name, char *out,
-    size_t outlen)
-{
-	char	 p[PATH_MAX], marker[PATH_MAX];
-	int	 fd;
-
-	if (!maildir_folder_valid(name)) {
-		errno = EINVAL;
-		return -1;
-	}
-	if ((size_t)snprintf(p, sizeof(p), "%s/.%s", maildir, name) >=
-	    sizeof(p)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if (maildir_make(maildir) == -1 || maildir_make(p) == -1)
-		return -1;
-	/* Maildir++: a folder is marked by an empty file "maildirfolder" */
-	if (subdir(marker, sizeof(marker), p, "maildirfolder") == -1)
-		return -1;
-	if ((fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) == -1)
-		return -1;
-	close(fd);
-	if (out != NULL && strlcpy(out, p, outlen) >= outlen) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
 	return 0;
 }
 

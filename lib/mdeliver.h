@@ -14,8 +14,9 @@
  * file and leaves nothing in new/; the caller decides whether the
  * error is temporary (posta-local: all of them but a refused path).
  *
- * Mailboxes and their Maildir++ folders (".Sent", ".Lists.posta") are
- * made on demand, mode 0700, by maildir_make() and maildir_folder_make().
+ * Mailboxes are made on demand, mode 0700, by maildir_make(); their
+ * Maildir++ folders (".Sent", ".Lists.posta") by md_folder_make() of
+ * lib/maildir, which has every rule about folder names.
  * These functions report errors by return value and errno only; they
  * neither log nor exit.
  */
@@ -35,23 +36,6 @@
  * with errno set.
  */
 int	maildir_make(const char *path);
-
-/*
- * Is name a Maildir++ folder name that mdeliver accepts: without the
- * leading dot, of letters, digits and "-_+=&" (and "." between two
- * non-empty parts, the hierarchy separator), at most 200 octets, not
- * INBOX, no part "cur", "new" or "tmp" (in any case)?
- */
-int	maildir_folder_valid(const char *name);
-
-/*
- * Make the folder maildir/.name (name without its leading dot) with its
- * tmp/, new/, cur/ and the "maildirfolder" marker file, making the
- * Maildir itself first if needed.  out (when not NULL) gets the
- * folder's path.  0, or -1 with errno (EINVAL: not a valid name).
- */
-int	maildir_folder_make(const char *maildir, const char *name, char *out,
-	    size_t outlen);
 
 /*
  * The new/ name for a message (pure).  host is the raw host name; it is

@@ -405,6 +405,7 @@ ts_trusted(const struct timespec *now, const struct timespec *t)
 /* A file found that the view does not have yet. */
 struct found {
 	uint32_t	 uid;		/* 0: none yet */
+	int		 fresh;		/* the uid was given by this sync */
 	const char	*name;
 	int		 in_new;
 	struct md_name	 nm;
@@ -538,7 +539,8 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 	struct md_name		 nm;
 	struct uidrec		*rec;
 	size_t			 nfa = 0, cafa = 0, i, j, live, known;
-	int			 scanned_cur = 0, r, save;
+	uint32_t		 disknext;
+	int			 scanned_cur = 0, r, save, nolock = 0;
 	const char		*name;
 
 	if (ch == NULL)
@@ -555,8 +557,13 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 			return 0;
 	}
 
-	if (lock_folder(f, 1) == -1)
-		return -1;
+	if (lock_folder(f, 1) == -1) {
+		/* no inode left for the lock file (or a quota on them):
+		 * read all the same, changing nothing; see below */
+		if (errno != ENOSPC && errno != EDQUOT)
+			return -1;
+		nolock = errno;
+	}
 	r = uidlist_refresh(&f->ul);
 	if (r == -1 && errno == EINVAL)
 		uidlist_reset(&f->ul);	/* broken: a new list, a new
@@ -572,6 +579,7 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 		f->curdirty = 1;
 	}
 	keywords_refresh(f);
+	disknext = f->ul.nextuid;
 
 	/* new/ first, then cur/ when it changed (stat again now: a move
 	 * from new/ to cur/ while new/ was read shows there) */
@@ -644,6 +652,7 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 				rec = uidlist_find(&f->ul, name, nm.baselen);
 				if (rec == NULL)
 					goto fail;
+				v.fresh = 1;
 			}
 			rec->mark = f->gen;
 			if (uidlist_set_name(&f->ul, rec, name) == -1)
@@ -690,9 +699,11 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 			goto fail;
 		rec->mark = f->gen;
 		fa[i].uid = rec->uid;
+		fa[i].fresh = 1;
 	}
 
-	/* what the view had and the folder no longer has */
+	/* what the view had and the folder no longer has: found here,
+	 * marked expunged only once the list is written */
 	live = 0;
 	for (i = 0; i < f->nmsgs; i++) {
 		m = &f->msgs[i];
@@ -702,27 +713,13 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 			live++;
 			continue;
 		}
-		if (!m->in_new && !scanned_cur) {
-			live++;
-			continue;	/* cur/ unchanged: still there */
-		}
-		if (still_there(f, m)) {
+		if ((!m->in_new && !scanned_cur) || still_there(f, m)) {
+			/* cur/ unchanged, or the file is there */
 			m->seen = f->gen;
 			live++;
-			continue;
 		}
-		m->expunged = 1;
-		ch->nexpunged++;
 	}
-	if (view_reserve(f, nfa) == -1)
-		goto fail;
-	for (i = 0; i < nfa; i++) {
-		if (view_add(f, fa[i].uid, fa[i].name, fa[i].in_new,
-		    &fa[i].nm) == NULL)
-			goto fail;
-		ch->nnew++;
-		live++;
-	}
+	live += nfa;
 
 	/* records of files that are gone: dropped when there are many
 	 * (Dovecot too keeps them a while) */
@@ -738,13 +735,67 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 			uidlist_remove(&f->ul, rec);
 		}
 	}
-	if (ul_write(f) == -1)
+	if (nolock)
+		errno = nolock;
+	if (nolock || ul_write(f) == -1) {
+		/*
+		 * The list cannot be written (a full disk, a quota): no UID
+		 * given here is durable, so none may be shown, nor kept (a
+		 * delivery or another session could give the same UID to
+		 * another message).  What had a UID on disk before is
+		 * shown all the same, so that a full disk never locks
+		 * anyone out of the mail they have; the files without one
+		 * wait for the next sync.  A list never written (no
+		 * UIDVALIDITY on disk) leaves nothing to show.
+		 */
+		save = errno;
+		if (f->ul.fd == -1 || (save != ENOSPC && save != EDQUOT))
+			goto fail;
+		f->uidvalidity = f->ul.uidvalidity;
+		if (f->uidnext < disknext)
+			f->uidnext = disknext;
+		uidlist_discard(&f->ul);
+		for (i = j = 0; i < nfa; i++) {
+			if (!fa[i].fresh) {
+				fa[j++] = fa[i];
+				continue;
+			}
+			/* look for it again next time */
+			if (fa[i].in_new)
+				f->newdirty = 1;
+			else
+				f->curdirty = 1;
+		}
+		ch->npending = nfa - j;
+		ch->pending_errno = save;
+		nfa = j;
+	} else {
+		f->uidvalidity = f->ul.uidvalidity;
+		if (f->uidnext < f->ul.nextuid)
+			f->uidnext = f->ul.nextuid;
+	}
+	/* without the lock a file being renamed by another process may
+	 * have been missed: expunges wait for a sync under the lock */
+	for (i = 0; i < f->nmsgs && !nolock; i++) {
+		m = &f->msgs[i];
+		if (!m->expunged && m->seen != f->gen) {
+			m->expunged = 1;
+			ch->nexpunged++;
+		}
+	}
+	if (view_reserve(f, nfa) == -1)
 		goto fail;
-	f->uidvalidity = f->ul.uidvalidity;
-	if (f->uidnext < f->ul.nextuid)
-		f->uidnext = f->ul.nextuid;
+	for (i = 0; i < nfa; i++) {
+		if (view_add(f, fa[i].uid, fa[i].name, fa[i].in_new,
+		    &fa[i].nm) == NULL)
+			goto fail;
+		ch->nnew++;
+	}
 	f->synced = 1;
-	if (flags & MD_SYNC_CLAIM_NEW)
+	if (nolock) {
+		/* read again at the next sync, under the lock */
+		f->newdirty = f->curdirty = 1;
+	} else if (flags & MD_SYNC_CLAIM_NEW)
 		claim_new(f);
 	md_unlock(f);
 	free(fa);
@@ -752,6 +803,8 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 	return 0;
 fail:
 	save = errno;
+	/* nothing not on disk stays behind: the list is read again */
+	uidlist_discard(&f->ul);
 	md_unlock(f);
 	free(fa);
 	scan_free(&sc);
@@ -1040,6 +1093,8 @@ assign_uid(struct md_folder *dst, const char *name, uint32_t *uid)
 {
 	struct uidrec	*rec;
 	char		 cur[PATH_MAX];
+	uint32_t	 r;
+	int		 save;
 
 	dst->curown = 1;
 	/* the new name in cur/ durable before it has a UID */
@@ -1053,14 +1108,33 @@ assign_uid(struct md_folder *dst, const char *name, uint32_t *uid)
 	}
 	if (dst->ul.uidvalidity == 0)
 		uidlist_create(&dst->ul);
-	if ((rec = uidlist_add(&dst->ul, name, 0)) == NULL)
+	if ((rec = uidlist_add(&dst->ul, name, 0)) == NULL ||
+	    (r = rec->uid, ul_write(dst) == -1)) {
+		/* the UID given is on no disk: forget it, or the next
+		 * write would hand it out for a file the caller removes */
+		save = errno;
+		uidlist_discard(&dst->ul);
+		errno = save;
 		return -1;
+	}
 	if (uid)
-		*uid = rec->uid;
-	if (ul_write(dst) == -1)
-		return -1;
+		*uid = r;
 	dst->uidvalidity = dst->ul.uidvalidity;
 	return 0;
+}
+
+/* A file placed in dst/cur/ that could not get its UID: removed again
+ * (the client is told the command failed, and tries again), and its
+ * removal made durable as far as it can be.  errno is kept. */
+static void
+unplace(struct md_folder *dst, const char *path)
+{
+	char	 cur[PATH_MAX];
+	int	 save = errno;
+
+	if (unlink(path) == 0 && subdir(dst, "cur", cur, sizeof(cur)) == 0)
+		(void)fsync_dir(cur);
+	errno = save;
 }
 
 static int
@@ -1119,13 +1193,18 @@ md_copy(struct md_folder *src, struct md_msg *m, struct md_folder *dst,
 			goto out;
 		}
 		if (copy_fd(in, out) == -1 || fsync(out) == -1) {
+			save = errno;
 			close(in);
 			close(out);
 			unlink(tmp);
+			errno = save;
 			goto out;
 		}
 		close(in);
-		close(out);
+		if (close(out) == -1) {
+			unlink(tmp);
+			goto out;
+		}
 		tv[0].tv_sec = tv[1].tv_sec = m->date;
 		tv[0].tv_usec = tv[1].tv_usec = 0;
 		utimes(tmp, tv);
@@ -1134,7 +1213,8 @@ md_copy(struct md_folder *src, struct md_msg *m, struct md_folder *dst,
 			goto out;
 		}
 	}
-	r = assign_uid(dst, name, uid);
+	if ((r = assign_uid(dst, name, uid)) == -1)
+		unplace(dst, to);
 out:
 	save = errno;
 	md_unlock(dst);
@@ -1187,11 +1267,14 @@ md_append_write(struct md_append *a, const void *p, size_t n)
 void
 md_append_abort(struct md_append *a)
 {
+	int	 save = errno;
+
 	if (a == NULL)
 		return;
 	close(a->fd);
 	unlink(a->tmp);
 	free(a);
+	errno = save;
 }
 
 int
@@ -1205,8 +1288,9 @@ md_append_commit(struct md_append *a, unsigned int flags, uint32_t kw,
 	int			 r = -1, save;
 
 	if (a->failed) {
-		errno = a->failed;
+		save = a->failed;
 		md_append_abort(a);
+		errno = save;
 		return -1;
 	}
 	if (date <= 0)
@@ -1235,7 +1319,8 @@ md_append_commit(struct md_append *a, unsigned int flags, uint32_t kw,
 		errno = save;
 		goto out;
 	}
-	r = assign_uid(dst, name, uid);
+	if ((r = assign_uid(dst, name, uid)) == -1)
+		unplace(dst, to);
 	save = errno;
 	md_unlock(dst);
 	errno = save;
@@ -1282,7 +1367,8 @@ md_keyword_index(struct md_folder *f, const char *name, int create)
 		if (f->kw.names[i] == NULL)
 			break;
 	if (i == UIDLIST_NKEYWORDS) {
-		errno = ENOSPC;
+		/* not ENOSPC: that is a full disk, which passes */
+		errno = EMLINK;
 		goto fail;
 	}
 	if ((f->kw.names[i] = strdup(name)) == NULL)
@@ -1310,19 +1396,24 @@ md_keyword_name(const struct md_folder *f, int index)
 	return f->kw.names[index];
 }
 
-uint32_t
-md_keywords_map(struct md_folder *src, uint32_t kw, struct md_folder *dst)
+int
+md_keywords_map(struct md_folder *src, uint32_t kw, struct md_folder *dst,
+    uint32_t *out)
 {
-	uint32_t	 out = 0;
-	int		 i, j;
+	int	 i, j;
 
-	if (src == dst)
-		return kw;
+	*out = 0;
+	if (src == dst) {
+		*out = kw;
+		return 0;
+	}
 	for (i = 0; i < UIDLIST_NKEYWORDS; i++) {
 		if (!(kw & ((uint32_t)1 << i)) || src->kw.names[i] == NULL)
 			continue;
 		if ((j = md_keyword_index(dst, src->kw.names[i], 1)) >= 0)
-			out |= (uint32_t)1 << j;
+			*out |= (uint32_t)1 << j;
+		else if (errno != EMLINK && errno != EINVAL)
+			return -1;	/* not saved: the copy would lose it */
 	}
-	return out;
+	return 0;
 }

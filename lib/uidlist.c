@@ -99,6 +99,13 @@ uidlist_reset(struct uidlist *ul)
 }
 
 void
+uidlist_discard(struct uidlist *ul)
+{
+	uidlist_reset(ul);
+	ul->dirty = 0;
+}
+
+void
 uidlist_free(struct uidlist *ul)
 {
 	if (ul->lockfd != -1)
@@ -558,8 +565,11 @@ uidlist_refresh(struct uidlist *ul)
 		uidlist_reset(ul);
 		return 1;
 	}
+	/* a file shorter than what was read had a failed append cut off
+	 * again (see append()): read it all again */
 	if (ul->fd != -1 && fstat(ul->fd, &ost) == 0 &&
-	    ost.st_dev == st.st_dev && ost.st_ino == st.st_ino) {
+	    ost.st_dev == st.st_dev && ost.st_ino == st.st_ino &&
+	    st.st_size >= ul->readoff) {
 		/* the same file (we hold it open, so the inode is not a
 		 * reused one): read what was appended, if anything */
 		if (st.st_size <= ul->readoff)
@@ -707,7 +717,9 @@ rewrite(struct uidlist *ul)
 		unlink(tmp);
 		goto out;
 	}
-	fsync_dir(ul->dir);
+	/* the rename is made: a failing directory fsync cannot undo it,
+	 * and the new list is as valid as the old one */
+	(void)fsync_dir(ul->dir);
 	/* keep the new file open as the one read */
 	if (ul->fd != -1)
 		close(ul->fd);
@@ -730,7 +742,7 @@ append(struct uidlist *ul)
 	struct buf	 b = BUF_INIT;
 	struct stat	 st, ost;
 	size_t		 i;
-	int		 fd, r = -1;
+	int		 fd, r = -1, save;
 
 	if (path_of(ul, UIDLIST_FILE, path, sizeof(path)) == -1)
 		return -1;
@@ -748,10 +760,18 @@ append(struct uidlist *ul)
 		goto out;
 	}
 	if (write_full(fd, b.s, b.len) == -1 || fdatasync(fd) == -1) {
+		/* a disk full part way leaves a torn line, or whole lines
+		 * of UIDs that the caller will not use: cut the file back
+		 * to what it was (freeing space never fails for want of
+		 * it), so that the list stays byte for byte the old one */
+		save = errno;
+		(void)ftruncate(fd, ul->readoff);
 		close(fd);
+		errno = save;
 		goto out;
 	}
-	close(fd);
+	if (close(fd) == -1)
+		goto out;
 	ul->readoff += (off_t)b.len;
 	r = 0;
 out:
@@ -872,6 +892,9 @@ keywords_save(const struct keywords *kw, const char *dir)
 		unlink(tmp);
 		return -1;
 	}
+	/* the letter goes into file names next: its name first on disk */
+	if (fsync_dir(dir) == -1)
+		return -1;
 	return 0;
 }
 

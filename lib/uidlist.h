@@ -99,6 +99,10 @@ int		 uidlist_refresh(struct uidlist *);
 /* Forget what was read (a broken file): the next write makes a new list
  * with a new UIDVALIDITY.  A held lock stays held. */
 void		 uidlist_reset(struct uidlist *);
+/* Drop what was not written (records added, renumbered or removed
+ * after a failed uidlist_write): the next uidlist_refresh reads the
+ * file again, so the list is what is on disk.  A held lock stays held. */
+void		 uidlist_discard(struct uidlist *);
 /* Parse a whole file's text (exported for the unit tests). */
 int		 uidlist_parse(struct uidlist *, const char *text, size_t len);
 
@@ -119,7 +123,9 @@ void		 uidlist_remove(struct uidlist *, struct uidrec *);
 int		 uidlist_renumber(struct uidlist *, struct uidrec *);
 /* Write what changed (append, or a rewrite into dovecot-uidlist.tmp
  * renamed over the list while the lock is held) and keep the lock.  -1
- * with errno on failure. */
+ * with errno on failure (ENOSPC, EDQUOT ...); then the file is as it
+ * was (a part-written append is cut off again, a rewrite's temporary
+ * file removed) and the caller should uidlist_discard. */
 int		 uidlist_write(struct uidlist *);
 /* uidlist_write, then release the lock either way. */
 int		 uidlist_commit(struct uidlist *);

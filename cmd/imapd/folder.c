@@ -95,12 +95,33 @@ folder_unselect(struct imapd *sd)
 		sd->state = S_AUTH;
 }
 
+/*
+ * RFC 5530 3: OVERQUOTA "the user would be over quota after the
+ * operation", for EDQUOT; a full file system is no quota of the user's
+ * but "a subsystem is down" for a while: UNAVAILABLE, "temporary
+ * failure".  Both say: nothing was done, try again later (what was
+ * stored before stays readable).
+ */
+const char *
+imapd_full_reply(int e)
+{
+	if (e == EDQUOT)
+		return "[OVERQUOTA] mailbox over quota, try again later";
+	if (e == ENOSPC)
+		return "[UNAVAILABLE] mail system full, try again later";
+	return NULL;
+}
+
 static void
 fail_reply(struct imapd *sd, struct imap_cmd *c, const char *what)
 {
-	int	 e = errno;
+	int		 e = errno;
+	const char	*full;
 
-	if (e == ENOENT)
+	if ((full = imapd_full_reply(e)) != NULL) {
+		log_warnx("%s: %s: %s", sd->user, what, strerror(e));
+		reply(sd, "%s NO %s", c->tag, full);
+	} else if (e == ENOENT)
 		reply(sd, "%s NO [NONEXISTENT] no such mailbox", c->tag);
 	else if (e == EEXIST)
 		reply(sd, "%s NO [ALREADYEXISTS] mailbox exists", c->tag);
@@ -121,6 +142,7 @@ cmd_select(struct imapd *sd, struct imap_cmd *c)
 {
 	char			 name[NAME_MAX_IMAP + 1];
 	struct md_folder	*f;
+	struct md_changes	 ch;
 	size_t			 i, recent = 0, unseen = 0;
 
 	if (arg_name(sd, c, 0, name, sizeof(name)) == -1) {
@@ -140,11 +162,16 @@ cmd_select(struct imapd *sd, struct imap_cmd *c)
 	}
 	sd->state = S_AUTH;
 	sd->readonly = c->name == IC_EXAMINE;
-	if (md_sync(f, sd->readonly ? 0 : MD_SYNC_CLAIM_NEW, NULL) == -1) {
+	if (md_sync(f, sd->readonly ? 0 : MD_SYNC_CLAIM_NEW, &ch) == -1) {
 		md_close(f);
 		fail_reply(sd, c, "SELECT");
 		return;
 	}
+	/* RFC 3501 7.1.2: an untagged NO is a warning, the command still
+	 * completes: the mail that has UIDs is there to read */
+	if (ch.npending > 0)
+		reply(sd, "* NO %s: %zu new messages wait for UIDs",
+		    imapd_full_reply(ch.pending_errno), ch.npending);
 	sd->sel = f;
 	sd->state = S_SELECTED;
 	md_compact(f);

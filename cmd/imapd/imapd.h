@@ -58,6 +58,9 @@ int	imapd_report(struct imapd *, int expunges);
 /* folder.c: names and folder commands */
 int	folder_disk_name(const char *wire, size_t len, char *out,
 	    size_t outlen, const char **why);
+/* The response code and text of a failure for want of space (ENOSPC,
+ * EDQUOT), NULL for any other error. */
+const char *imapd_full_reply(int e);
 void	cmd_folders(struct imapd *, struct imap_cmd *);
 void	cmd_select(struct imapd *, struct imap_cmd *);
 void	cmd_append(struct imapd *, struct imap_cmd *);

@@ -148,9 +148,22 @@ mail_parse_flags(struct imapd *sd, struct md_folder *f, char **flags,
 			continue;
 		}
 		if ((k = md_keyword_index(f, flags[i], 1)) == -1) {
-			*why = errno == ENOSPC ?
-			    "NO [LIMIT] too many keywords in this mailbox" :
-			    "NO [SERVERBUG] keywords could not be saved";
+			/* RFC 5530 3: LIMIT, "the number of flags used in
+			 * a mailbox"; a full disk: see imapd_full_reply */
+			if (errno == EMLINK)
+				*why = "NO [LIMIT] too many keywords in this "
+				    "mailbox";
+			else if (errno == EDQUOT)
+				*why = "NO [OVERQUOTA] keyword not saved: "
+				    "mailbox over quota, try again later";
+			else if (errno == ENOSPC)
+				*why = "NO [UNAVAILABLE] keyword not saved: "
+				    "mail system full, try again later";
+			else if (errno == EINVAL)
+				*why = "BAD invalid keyword";
+			else
+				*why = "NO [SERVERBUG] keywords could not be "
+				    "saved";
 			return -1;
 		}
 		*kw |= 1u << k;
@@ -543,7 +556,7 @@ cmd_store(struct imapd *sd, struct imap_cmd *c)
 	uint32_t		 kw, nkw;
 	char			*marks;
 	size_t			 i;
-	int			 locked;
+	int			 locked, failed = 0;
 
 	if (sd->readonly) {
 		reply(sd, "%s NO [READ-ONLY] mailbox is read-only", c->tag);
@@ -580,9 +593,12 @@ cmd_store(struct imapd *sd, struct imap_cmd *c)
 		}
 		if ((nfl != m->flags || nkw != m->keywords) &&
 		    md_set_flags(f, m, nfl, nkw) == -1) {
-			if (errno != ENOENT)
+			if (errno != ENOENT) {
 				log_warn("%s: STORE uid %u", sd->user,
 				    (unsigned)m->uid);
+				if (failed == 0)
+					failed = errno;
+			}
 			continue;
 		}
 		marks[i] = 2;
@@ -604,7 +620,14 @@ cmd_store(struct imapd *sd, struct imap_cmd *c)
 	free(marks);
 	buf_free(&b);
 	imapd_report(sd, c->uid);
-	reply(sd, "%s OK STORE completed", c->tag);
+	/* RFC 3501 6.4.6: NO, "can't store that data"; the FETCHes above
+	 * say which messages have their new flags */
+	if (failed && (why = imapd_full_reply(failed)) != NULL)
+		reply(sd, "%s NO %s", c->tag, why);
+	else if (failed)
+		reply(sd, "%s NO [SERVERBUG] STORE failed", c->tag);
+	else
+		reply(sd, "%s OK STORE completed", c->tag);
 }
 
 /* --- SEARCH ----------------------------------------------------------- */
@@ -707,12 +730,34 @@ uidset_add(struct buf *b, uint32_t *last, uint32_t *start, uint32_t uid,
 	*start = *last = uid;
 }
 
+/* Remove the copies a failed COPY made in dst (their UIDs are on disk,
+ * so a sync of dst has them). */
+static void
+copy_undo(struct md_folder *dst, const uint32_t *uids, size_t n)
+{
+	ssize_t	 k;
+	size_t	 i;
+
+	if (n == 0)
+		return;
+	if (md_sync(dst, 0, NULL) == -1) {
+		log_warn("COPY: %s: copies not removed", dst->name);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if ((k = md_uid_index(dst, uids[i])) >= 0 &&
+		    md_expunge(dst, &dst->msgs[k]) == -1 && errno != ENOENT)
+			log_warn("COPY: %s uid %u not removed", dst->name,
+			    (unsigned)uids[i]);
+}
+
 void
 cmd_copy(struct imapd *sd, struct imap_cmd *c)
 {
 	struct md_folder	*f = sd->sel, *dst;
 	struct buf		 src = BUF_INIT, dstb = BUF_INIT;
 	uint32_t		 uid, s0 = 0, s1 = 0, d0 = 0, d1 = 0, kw;
+	uint32_t		*copied = NULL, *nu;
 	char			 name[256], *marks;
 	const char		*why, *verb = c->name == IC_MOVE ? "MOVE" : "COPY";
 	size_t			 i, ncopied = 0;
@@ -742,15 +787,23 @@ cmd_copy(struct imapd *sd, struct imap_cmd *c)
 
 		if (!marks[i] || m->expunged)
 			continue;
-		kw = md_keywords_map(f, m->keywords, dst);
-		if (md_copy(f, m, dst, m->flags, kw, &uid) == -1) {
+		if (md_keywords_map(f, m->keywords, dst, &kw) == -1 ||
+		    md_copy(f, m, dst, m->flags, kw, &uid) == -1) {
 			if (errno == ENOENT)
 				continue;	/* expunged meanwhile */
 			log_warn("%s: %s uid %u", sd->user, verb,
 			    (unsigned)m->uid);
-			failed = 1;
+			failed = errno ? errno : EIO;
 			break;
 		}
+		if ((nu = reallocarray(copied, ncopied + 1,
+		    sizeof(*copied))) == NULL) {
+			failed = errno;
+			copy_undo(dst, &uid, 1);
+			break;
+		}
+		copied = nu;
+		copied[ncopied] = uid;
 		ncopied++;
 		uidset_add(&src, &s1, &s0, m->uid, 0);
 		uidset_add(&dstb, &d1, &d0, uid, 0);
@@ -758,7 +811,13 @@ cmd_copy(struct imapd *sd, struct imap_cmd *c)
 	uidset_add(&src, &s1, &s0, 0, 1);
 	uidset_add(&dstb, &d1, &d0, 0, 1);
 	if (failed) {
-		reply(sd, "%s NO [SERVERBUG] %s failed", c->tag, verb);
+		/* RFC 3501 6.4.7: a COPY that fails leaves the destination
+		 * as it was (and a MOVE the source too) */
+		copy_undo(dst, copied, ncopied);
+		if ((why = imapd_full_reply(failed)) != NULL)
+			reply(sd, "%s NO %s", c->tag, why);
+		else
+			reply(sd, "%s NO [SERVERBUG] %s failed", c->tag, verb);
 		goto out;
 	}
 	if (c->name == IC_MOVE) {
@@ -782,6 +841,7 @@ cmd_copy(struct imapd *sd, struct imap_cmd *c)
 	}
 out:
 	free(marks);
+	free(copied);
 	md_close(dst);
 	buf_free(&src);
 	buf_free(&dstb);
@@ -792,7 +852,9 @@ cmd_expunge(struct imapd *sd, struct imap_cmd *c)
 {
 	struct md_folder	*f = sd->sel;
 	char			*marks = NULL;
+	const char		*why;
 	size_t			 i;
+	int			 failed = 0;
 
 	if (sd->readonly) {
 		reply(sd, "%s NO [READ-ONLY] mailbox is read-only", c->tag);
@@ -805,13 +867,22 @@ cmd_expunge(struct imapd *sd, struct imap_cmd *c)
 		if ((marks && !marks[i]) || f->msgs[i].expunged ||
 		    !(f->msgs[i].flags & MD_F_TRASHED))
 			continue;
-		if (md_expunge(f, &f->msgs[i]) == -1 && errno != ENOENT)
+		if (md_expunge(f, &f->msgs[i]) == -1 && errno != ENOENT) {
 			log_warn("%s: EXPUNGE uid %u", sd->user,
 			    (unsigned)f->msgs[i].uid);
+			if (failed == 0)
+				failed = errno;
+		}
 	}
 	free(marks);
 	imapd_report(sd, 1);
-	reply(sd, "%s OK EXPUNGE completed", c->tag);
+	if (failed && (why = imapd_full_reply(failed)) != NULL)
+		reply(sd, "%s NO %s", c->tag, why);
+	else if (failed)
+		reply(sd, "%s NO [SERVERBUG] some messages not expunged",
+		    c->tag);
+	else
+		reply(sd, "%s OK EXPUNGE completed", c->tag);
 }
 
 /* --- IDLE (RFC 2177) -------------------------------------------------- */

@@ -244,7 +244,7 @@ folder_name(const char *maildir, const char *tag, char *out, size_t outlen)
 		return;
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' && strcasecmp(de->d_name + 1, tag) == 0
-		    && maildir_folder_valid(de->d_name + 1)) {
+		    && md_folder_name_plain(de->d_name + 1)) {
 			strlcpy(out, de->d_name + 1, outlen);
 			break;
 		}
@@ -287,7 +287,7 @@ deliver_maildir(struct local *l, const char *maildir, const char *tag,
 		local_finish(l, EX_TEMPFAIL, "4.3.0", "Maildir path too long");
 	if (tag != NULL) {
 		isnew = !md_folder_exists(maildir, tag);
-		if (maildir_folder_make(maildir, tag, dir, sizeof(dir)) == -1)
+		if (md_folder_make(maildir, tag, dir, sizeof(dir)) == -1)
 			maildir_failed(l, dir);
 		/* a folder made here is shown to IMAP clients */
 		if (isnew && md_subscribe(maildir, tag, 1) == -1)
@@ -548,7 +548,7 @@ deliver_user(struct local *l, const struct user *u, const char *ext)
 		    nfwd, nfwd == 1 ? "" : "es", qid);
 	}
 	if (ext != NULL && *ext != '\0' && conf_bool(C_local_extension_folders)
-	    && maildir_folder_valid(ext)) {
+	    && md_folder_name_plain(ext)) {
 		folder_name(u->maildir, ext, folder, sizeof(folder));
 		tag = folder;
 	}

@@ -219,7 +219,7 @@ make_mailbox(const char *maildir)
 		err(EX_CANTCREAT, "%s", maildir);
 	for (i = 0; i < sizeof(default_folders) / sizeof(default_folders[0]);
 	    i++) {
-		if (maildir_folder_make(maildir, default_folders[i], NULL, 0) ==
+		if (md_folder_make(maildir, default_folders[i], NULL, 0) ==
 		    -1)
 			err(EX_CANTCREAT, "%s/.%s", maildir, default_folders[i]);
 		if (md_subscribe(maildir, default_folders[i], 1) == -1)

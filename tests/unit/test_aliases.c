@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "aliases.h"
+#include "maildir.h"
 #include "mdeliver.h"
 
 static void
@@ -391,21 +392,21 @@ test_crlf_sizes(void **state)
 static void
 test_folder_names(void **state)
 {
-	assert_true(maildir_folder_valid("Sent"));
-	assert_true(maildir_folder_valid("Lists.posta"));
-	assert_true(maildir_folder_valid("a-b_c+d=e&f"));
-	assert_false(maildir_folder_valid(""));
-	assert_false(maildir_folder_valid(".hidden"));
-	assert_false(maildir_folder_valid("end."));
-	assert_false(maildir_folder_valid("a..b"));
-	assert_false(maildir_folder_valid("../etc"));
-	assert_false(maildir_folder_valid("a/b"));
-	assert_false(maildir_folder_valid("sp ace"));
-	assert_false(maildir_folder_valid("inbox"));
-	assert_false(maildir_folder_valid("New"));
-	assert_false(maildir_folder_valid("a.tmp.b"));
-	assert_true(maildir_folder_valid("news"));
-	assert_true(maildir_folder_valid("INBOX2"));
+	assert_true(md_folder_name_plain("Sent"));
+	assert_true(md_folder_name_plain("Lists.posta"));
+	assert_true(md_folder_name_plain("a-b_c+d=e&f"));
+	assert_false(md_folder_name_plain(""));
+	assert_false(md_folder_name_plain(".hidden"));
+	assert_false(md_folder_name_plain("end."));
+	assert_false(md_folder_name_plain("a..b"));
+	assert_false(md_folder_name_plain("../etc"));
+	assert_false(md_folder_name_plain("a/b"));
+	assert_false(md_folder_name_plain("sp ace"));
+	assert_false(md_folder_name_plain("inbox"));
+	assert_false(md_folder_name_plain("New"));
+	assert_false(md_folder_name_plain("a.tmp.b"));
+	assert_true(md_folder_name_plain("news"));
+	assert_true(md_folder_name_plain("INBOX2"));
 }
 
 #define T(f)	cmocka_unit_test(f)
