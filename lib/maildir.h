@@ -151,6 +151,8 @@ struct md_msg {
 	unsigned int	 changed:1;	/* flags changed by another process
 					   (set by md_sync, cleared by the
 					   caller) */
+	unsigned int	 indexed:1;	/* private: name is in the index's
+					   names, not allocated alone */
 	size_t		 seen;		/* private to md_sync */
 };
 
@@ -180,6 +182,23 @@ struct md_folder {
 	uint32_t	 maxuid;
 	struct timespec	 kwmt;		/* dovecot-keywords when read */
 	ino_t		 kwino;
+	/* the folder's posta-index (lib/mdindex.c) */
+	char		*idxnames;	/* the names of a loaded index */
+	int		 idxtried;	/* looked for one at the first sync */
+	int		 idxbase;	/* the view is the index's, not yet
+					   checked against the uidlist */
+	int		 ullazy;	/* the uidlist not read: it is the
+					   one in ulid */
+	struct md_fileid {
+		uint64_t	 dev, ino, size;
+		int64_t		 sec, nsec;
+	}		 ulid;
+	struct md_idxstate {
+		struct timespec	 newmt, curmt;
+		struct md_fileid ul;
+		size_t		 nmsgs;
+		int		 valid;
+	}		 idxsaved;	/* what the index on disk holds */
 };
 
 /* md_sync results: how many of each kind this call found. */

@@ -1,0 +1,497 @@
+/*
+ * mdindex: a folder's `posta-index', the view one session had of the
+ * folder, saved so that the next session need not read cur/ and
+ * dovecot-uidlist again; see maildir.h.  It is a cache: posta alone
+ * reads and writes it, any doubt about it means it is not used, and
+ * dovecot-uidlist stays the truth.
+ *
+ * The file, in native byte order (the header's order mark says which):
+ *
+ *	header		struct mdx_hdr
+ *	names		each message's file name and a NUL, the whole
+ *			padded with NULs to a multiple of 8 octets
+ *	records		struct mdx_rec, one a message, in UID order
+ *
+ * The header holds what the view is a view of: new/'s and cur/'s mtimes
+ * (nanoseconds) and dovecot-uidlist's device, inode, size and mtime, as
+ * they were when the view was read, plus checksums of itself, the names
+ * and the records.  Another magic, version, byte order, record size or
+ * maildir_mtime_date setting, a size that does not add up, a bad
+ * checksum or a record out of bounds: the file is ignored (and written
+ * again by the next session that can).
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "io.h"
+#include "maildir.h"
+#include "mdpriv.h"
+
+#define MDX_MAGIC	"posta-ix"
+#define MDX_VERSION	1
+#define MDX_ORDER	0x01020304u
+#define MDX_F_MTIME	0x01		/* written with maildir_mtime_date */
+#define MDX_SETTLE	2		/* seconds; see mdx_save */
+
+struct mdx_hdr {
+	char		 magic[8];
+	uint32_t	 version;
+	uint32_t	 order;
+	uint32_t	 recsize;
+	uint32_t	 flags;		/* MDX_F_* */
+	uint32_t	 uidvalidity;
+	uint32_t	 uidnext;
+	uint32_t	 maxuid;
+	uint32_t	 nmsgs;
+	uint64_t	 nameslen;
+	int64_t		 newsec, newnsec, cursec, curnsec;
+	struct md_fileid ul;		/* dovecot-uidlist */
+	uint64_t	 cknames, ckrecs;
+	uint64_t	 ckhdr;		/* of the header with this 0 */
+};
+
+struct mdx_rec {
+	uint32_t	 uid;
+	uint32_t	 keywords;
+	uint32_t	 nameoff;	/* into the names */
+	uint8_t		 namelen;
+	uint8_t		 baselen;
+	uint8_t		 flags;		/* MD_F_* */
+	uint8_t		 in_new;
+	int64_t		 date;
+	int64_t		 size;		/* -1: unknown */
+	int64_t		 vsize;		/* -1: unknown */
+};
+
+/*
+ * A checksum against damage (not against malice: whoever can write the
+ * file can write the folder), four lanes of eight octets so that it
+ * runs at memory speed, the tail through uidlist_hash.
+ */
+static uint64_t
+mdx_sum(const void *p, size_t n)
+{
+	const unsigned char	*s = p;
+	const uint64_t		 k = 0x9e3779b97f4a7c15ULL;
+	uint64_t		 a = n, b = ~(uint64_t)n, c = k, d = n ^ k;
+	uint64_t		 w[4], h;
+
+	for (; n >= 32; s += 32, n -= 32) {
+		memcpy(w, s, 32);
+		a = (a ^ w[0]) * k;
+		b = (b ^ w[1]) * k;
+		c = (c ^ w[2]) * k;
+		d = (d ^ w[3]) * k;
+		a ^= a >> 29;
+		b ^= b >> 29;
+		c ^= c >> 29;
+		d ^= d >> 29;
+	}
+	h = a;
+	h = (h ^ b) * k;
+	h = (h ^ c) * k;
+	h = (h ^ d) * k;
+	return h ^ uidlist_hash((const char *)s, n);
+}
+
+int
+mdx_fileid(int fd, const char *path, struct md_fileid *id)
+{
+	struct stat	 st;
+
+	if ((fd != -1 ? fstat(fd, &st) : stat(path, &st)) == -1)
+		return -1;
+	memset(id, 0, sizeof(*id));
+	id->dev = (uint64_t)st.st_dev;
+	id->ino = (uint64_t)st.st_ino;
+	id->size = (uint64_t)st.st_size;
+	id->sec = (int64_t)st.st_mtim.tv_sec;
+	id->nsec = (int64_t)st.st_mtim.tv_nsec;
+	return 0;
+}
+
+int
+mdx_fileid_eq(const struct md_fileid *a, const struct md_fileid *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	    a->sec == b->sec && a->nsec == b->nsec;
+}
+
+static int
+mdx_path(const struct md_folder *f, const char *file, char *out, size_t len)
+{
+	if ((size_t)snprintf(out, len, "%s/%s", f->path, file) >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+pread_full(int fd, void *p, size_t n, off_t off)
+{
+	char	*s = p;
+	ssize_t	 r;
+
+	while (n > 0) {
+		if ((r = pread(fd, s, n, off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0) {
+			errno = EIO;	/* shorter than its header says */
+			return -1;
+		}
+		s += r;
+		n -= (size_t)r;
+		off += r;
+	}
+	return 0;
+}
+
+static int
+ts_set(struct timespec *t, int64_t sec, int64_t nsec)
+{
+	if (nsec < 0 || nsec > 999999999)
+		return -1;
+	t->tv_sec = (time_t)sec;
+	t->tv_nsec = (long)nsec;
+	return 0;
+}
+
+/* The header's checks: 0 when it can be used. */
+static int
+hdr_ok(struct mdx_hdr *h, off_t filesize)
+{
+	uint64_t	 ck = h->ckhdr, want;
+
+	if (memcmp(h->magic, MDX_MAGIC, sizeof(h->magic)) != 0 ||
+	    h->version != MDX_VERSION || h->order != MDX_ORDER ||
+	    h->recsize != sizeof(struct mdx_rec) ||
+	    h->flags != (md_settings.mtime_date ? MDX_F_MTIME : 0))
+		return -1;
+	h->ckhdr = 0;
+	if (mdx_sum(h, sizeof(*h)) != ck)
+		return -1;
+	h->ckhdr = ck;
+	if (h->uidvalidity == 0 || h->maxuid >= h->uidnext ||
+	    h->nameslen % 8 != 0 || h->nameslen > (uint64_t)filesize ||
+	    h->nmsgs > (uint64_t)filesize / sizeof(struct mdx_rec))
+		return -1;
+	want = sizeof(*h) + h->nameslen +
+	    (uint64_t)h->nmsgs * sizeof(struct mdx_rec);
+	if (want != (uint64_t)filesize)
+		return -1;
+	/* every message has a name of at least one octet and its NUL */
+	if (h->nameslen < 2 * (uint64_t)h->nmsgs || h->nameslen > UINT32_MAX)
+		return -1;
+	return 0;
+}
+
+/* One record into m: 0, or -1 when it is out of bounds. */
+static int
+rec_load(const struct mdx_rec *r, char *names, uint64_t nameslen,
+    uint32_t prev, uint32_t maxuid, struct md_msg *m)
+{
+	char	*name;
+
+	if (r->uid <= prev || r->uid > maxuid || r->namelen == 0 ||
+	    (uint64_t)r->nameoff + r->namelen >= nameslen ||
+	    r->baselen == 0 || r->baselen > r->namelen ||
+	    (r->flags & ~MD_F_ALL) != 0 || r->in_new > 1 ||
+	    r->size < -1 || r->vsize < -1 || r->date < 0)
+		return -1;
+	name = names + r->nameoff;
+	if (name[r->namelen] != '\0' || name[0] == '.' ||
+	    memchr(name, '\0', r->namelen) != NULL ||
+	    memchr(name, '/', r->namelen) != NULL ||
+	    (r->baselen < r->namelen && name[r->baselen] != ':') ||
+	    memchr(name, ':', r->baselen) != NULL)
+		return -1;
+	memset(m, 0, sizeof(*m));
+	m->uid = r->uid;
+	m->flags = r->flags;
+	m->keywords = r->keywords;
+	m->date = (time_t)r->date;
+	m->size = (off_t)r->size;
+	m->vsize = (off_t)r->vsize;
+	m->name = name;
+	m->baselen = r->baselen;
+	m->in_new = r->in_new;
+	m->indexed = 1;
+	return 0;
+}
+
+int
+mdx_load(struct md_folder *f)
+{
+	char		 path[PATH_MAX];
+	struct mdx_hdr	 h;
+	struct mdx_rec	*recs = NULL;
+	struct md_msg	*msgs = NULL;
+	struct timespec	 newmt, curmt;
+	struct stat	 st;
+	char		*names = NULL;
+	uint32_t	 prev = 0;
+	size_t		 i;
+	int		 fd;
+
+	if (!md_settings.index || f->synced || f->nmsgs > 0 ||
+	    mdx_path(f, MDX_FILE, path, sizeof(path)) == -1)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	f->idxtried = 2;	/* there is one: remove it when unfit */
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size < (off_t)sizeof(h) ||
+	    pread_full(fd, &h, sizeof(h), 0) == -1 ||
+	    hdr_ok(&h, st.st_size) == -1 ||
+	    ts_set(&newmt, h.newsec, h.newnsec) == -1 ||
+	    ts_set(&curmt, h.cursec, h.curnsec) == -1)
+		goto bad;
+	if ((names = malloc(h.nameslen ? h.nameslen : 8)) == NULL ||
+	    (recs = reallocarray(NULL, h.nmsgs ? h.nmsgs : 1,
+	    sizeof(*recs))) == NULL ||
+	    (msgs = reallocarray(NULL, h.nmsgs ? h.nmsgs : 1,
+	    sizeof(*msgs))) == NULL)
+		goto bad;
+	if (pread_full(fd, names, h.nameslen, (off_t)sizeof(h)) == -1 ||
+	    pread_full(fd, recs, (size_t)h.nmsgs * sizeof(*recs),
+	    (off_t)(sizeof(h) + h.nameslen)) == -1 ||
+	    mdx_sum(names, h.nameslen) != h.cknames ||
+	    mdx_sum(recs, (size_t)h.nmsgs * sizeof(*recs)) != h.ckrecs)
+		goto bad;
+	for (i = 0; i < h.nmsgs; i++) {
+		if (rec_load(&recs[i], names, h.nameslen, prev, h.maxuid,
+		    &msgs[i]) == -1)
+			goto bad;
+		prev = recs[i].uid;
+	}
+	if (prev != h.maxuid)
+		goto bad;
+	close(fd);
+	free(recs);
+
+	f->msgs = msgs;
+	f->nmsgs = f->msgcap = h.nmsgs;
+	f->idxnames = names;
+	f->uidvalidity = h.uidvalidity;
+	f->uidnext = h.uidnext;
+	f->maxuid = h.maxuid;
+	f->newmt = newmt;
+	f->curmt = curmt;
+	f->newdirty = f->curdirty = 0;
+	f->ulid = h.ul;
+	f->ullazy = 1;
+	f->idxbase = 1;
+	f->synced = 1;
+	f->idxsaved.newmt = newmt;
+	f->idxsaved.curmt = curmt;
+	f->idxsaved.ul = h.ul;
+	f->idxsaved.nmsgs = h.nmsgs;
+	f->idxsaved.valid = 1;
+	return 0;
+bad:
+	close(fd);
+	free(names);
+	free(recs);
+	free(msgs);
+	return -1;
+}
+
+static int
+ts_eq(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* At least MDX_SETTLE seconds between t and now. */
+static int
+settled(const struct timespec *now, const struct timespec *t)
+{
+	long long	 d;
+
+	d = ((long long)now->tv_sec - (long long)t->tv_sec) * 1000000000LL +
+	    (now->tv_nsec - t->tv_nsec);
+	return d >= MDX_SETTLE * 1000000000LL;
+}
+
+static int
+dir_is(const struct md_folder *f, const char *sub, const struct timespec *t)
+{
+	char		 path[PATH_MAX];
+	struct stat	 st;
+
+	return mdx_path(f, sub, path, sizeof(path)) == 0 &&
+	    stat(path, &st) == 0 && ts_eq(&st.st_mtim, t);
+}
+
+/* The names and records of the view's messages. */
+static int
+mdx_build(const struct md_folder *f, struct buf *names, struct buf *recs,
+    uint32_t *n)
+{
+	const struct md_msg	*m;
+	struct mdx_rec		 r;
+	size_t			 i, len;
+	static const char	 pad[8];
+
+	*n = 0;
+	for (i = 0; i < f->nmsgs; i++) {
+		m = &f->msgs[i];
+		if (m->expunged)
+			continue;
+		len = strlen(m->name);
+		if (len == 0 || len > 255 || m->baselen == 0 ||
+		    m->baselen > len || names->len > UINT32_MAX - 256 ||
+		    m->date < 0)
+			return -1;
+		memset(&r, 0, sizeof(r));
+		r.uid = m->uid;
+		r.keywords = m->keywords;
+		r.nameoff = (uint32_t)names->len;
+		r.namelen = (uint8_t)len;
+		r.baselen = (uint8_t)m->baselen;
+		r.flags = (uint8_t)(m->flags & MD_F_ALL);
+		r.in_new = m->in_new;
+		r.date = (int64_t)m->date;
+		r.size = m->size < 0 ? -1 : (int64_t)m->size;
+		r.vsize = m->vsize < 0 ? -1 : (int64_t)m->vsize;
+		if (buf_add(names, m->name, len + 1) == -1 ||
+		    buf_add(recs, &r, sizeof(r)) == -1)
+			return -1;
+		(*n)++;
+	}
+	if (names->len % 8 != 0 &&
+	    buf_add(names, pad, 8 - names->len % 8) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Save the view.  Only a view that md_sync trusts (neither new/ nor
+ * cur/ dirty), of a folder as it still is (both mtimes and the
+ * uidlist's identity unchanged since the view was read), and only when
+ * both directories last changed at least MDX_SETTLE seconds ago: a
+ * directory changed within the last tick of a coarse clock (or of a
+ * file server's clock) could change again without a new mtime, as
+ * Dovecot too treats such a directory as dirty.  A folder below
+ * maildir_index_min messages gets no index (one left from when it was
+ * larger is removed).
+ */
+void
+mdx_save(struct md_folder *f)
+{
+	char		 path[PATH_MAX], tmp[PATH_MAX], ulpath[PATH_MAX];
+	struct mdx_hdr	 h;
+	struct md_fileid ul, now_ul;
+	struct buf	 names = BUF_INIT, recs = BUF_INIT;
+	struct timespec	 now;
+	uint32_t	 n;
+	int		 fd = -1, bad;
+
+	if (!md_settings.index || !f->synced || f->curdirty || f->newdirty ||
+	    f->uidvalidity == 0 || f->idxbase || f->ul.lockfd == -1)
+		return;
+	if (md_count(f, NULL) < (size_t)(md_settings.index_min > 0 ?
+	    md_settings.index_min : 0)) {
+		if (f->idxtried == 2 &&
+		    mdx_path(f, MDX_FILE, path, sizeof(path)) == 0 &&
+		    unlink(path) == 0)
+			f->idxtried = 1;
+		f->idxsaved.valid = 0;
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (!settled(&now, &f->newmt) || !settled(&now, &f->curmt))
+		return;
+	if (mdx_path(f, UIDLIST_FILE, ulpath, sizeof(ulpath)) == -1 ||
+	    mdx_fileid(-1, ulpath, &now_ul) == -1)
+		return;
+	if (f->ullazy)
+		ul = f->ulid;
+	else if (f->ul.fd == -1 || mdx_fileid(f->ul.fd, NULL, &ul) == -1 ||
+	    ul.size != (uint64_t)f->ul.readoff ||
+	    f->ul.uidvalidity != f->uidvalidity)
+		return;		/* the view is not of the list as it is */
+	if (!mdx_fileid_eq(&ul, &now_ul))
+		return;
+	if (f->idxsaved.valid && ts_eq(&f->idxsaved.newmt, &f->newmt) &&
+	    ts_eq(&f->idxsaved.curmt, &f->curmt) &&
+	    mdx_fileid_eq(&f->idxsaved.ul, &ul))
+		return;		/* the index on disk is this view */
+	if (!dir_is(f, "new", &f->newmt) || !dir_is(f, "cur", &f->curmt))
+		return;
+
+	if (mdx_build(f, &names, &recs, &n) == -1)
+		goto out;
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, MDX_MAGIC, sizeof(h.magic));
+	h.version = MDX_VERSION;
+	h.order = MDX_ORDER;
+	h.recsize = sizeof(struct mdx_rec);
+	h.flags = md_settings.mtime_date ? MDX_F_MTIME : 0;
+	h.uidvalidity = f->uidvalidity;
+	h.uidnext = f->uidnext;
+	h.maxuid = n > 0 ? ((const struct mdx_rec *)(const void *)
+	    (recs.s + recs.len))[-1].uid : 0;
+	h.nmsgs = n;
+	h.nameslen = names.len;
+	h.newsec = (int64_t)f->newmt.tv_sec;
+	h.newnsec = f->newmt.tv_nsec;
+	h.cursec = (int64_t)f->curmt.tv_sec;
+	h.curnsec = f->curmt.tv_nsec;
+	h.ul = ul;
+	h.cknames = mdx_sum(names.s ? names.s : "", names.len);
+	h.ckrecs = mdx_sum(recs.s ? recs.s : "", recs.len);
+	h.ckhdr = mdx_sum(&h, sizeof(h));
+	if (h.maxuid >= h.uidnext)
+		goto out;
+
+	/* the tmp name is ours alone while we hold the lock */
+	if (mdx_path(f, MDX_FILE, path, sizeof(path)) == -1 ||
+	    mdx_path(f, MDX_FILE ".tmp", tmp, sizeof(tmp)) == -1)
+		goto out;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1)
+		goto out;
+	/* no fsync: a file cut short by a crash fails its checks and is
+	 * made again */
+	bad = write_full(fd, &h, sizeof(h)) == -1 ||
+	    (names.len > 0 && write_full(fd, names.s, names.len) == -1) ||
+	    (recs.len > 0 && write_full(fd, recs.s, recs.len) == -1);
+	if (close(fd) == -1)
+		bad = 1;
+	fd = -1;
+	if (bad) {
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, path) == -1) {
+		unlink(tmp);
+		goto out;
+	}
+	f->idxtried = 2;
+	f->idxsaved.newmt = f->newmt;
+	f->idxsaved.curmt = f->curmt;
+	f->idxsaved.ul = ul;
+	f->idxsaved.nmsgs = n;
+	f->idxsaved.valid = 1;
+out:
+	if (fd != -1)
+		close(fd);
+	buf_free(&names);
+	buf_free(&recs);
+}
