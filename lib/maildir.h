@@ -36,6 +36,18 @@
  * A delivery costs a read of new/, never of cur/, even when the session
  * then moves it to cur/ (see md_lock).
  *
+ * The index (lib/mdindex.c): a folder of maildir_index_min messages or
+ * more keeps the view of the last session that could save it in
+ * `posta-index' (UID, flags, keywords, sizes, date and name of each
+ * message, with the mtimes of new/ and cur/ and the uidlist's identity
+ * it is a view of).  The first md_sync of an md_folder starts from it
+ * when it is sound, and goes on as a running session would: nothing is
+ * read when nothing changed, the uidlist only when new/ or the list
+ * did.  A view from the index that disagrees with the uidlist (another
+ * UIDVALIDITY, a file missing from it that the list has below its
+ * highest UID) is dropped and the folder read from scratch.  Names of
+ * such a view live in one block (md_msg.indexed).
+ *
  * Errors: functions return -1 (or NULL) with errno set; EAGAIN means a
  * lock stayed busy (try later: 4xx, -ERR, NO [INUSE]), ENOENT a folder
  * or message that is gone, EINVAL a bad name.

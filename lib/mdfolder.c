@@ -219,12 +219,8 @@ md_close(struct md_folder *f)
 		return;
 	/* a view not saved at the last unlock (a directory had changed
 	 * too recently) may be by now; never wait for the lock here */
-	if (f->synced && !f->curdirty && !f->newdirty && f->lockdepth == 0 &&
-	    md_settings.index && uidlist_lock(&f->ul, 0,
-	    md_settings.lock_stale) == 0) {
-		mdx_save(f);
-		uidlist_unlock(&f->ul);
-	}
+	if (f->lockdepth == 0)
+		mdx_save(f, 1);
 	view_clear(f);
 	uidlist_free(&f->ul);
 	keywords_free(&f->kw);
@@ -312,7 +308,7 @@ md_unlock(struct md_folder *f)
 			f->curdirty = 1;
 	}
 	f->curown = 0;
-	mdx_save(f);
+	mdx_save(f, 0);
 	uidlist_unlock(&f->ul);
 }
 
@@ -853,7 +849,9 @@ md_compact(struct md_folder *f)
 			msg_name_free(&f->msgs[i]);
 			continue;
 		}
-		f->msgs[j++] = f->msgs[i];
+		if (i != j)
+			f->msgs[j] = f->msgs[i];
+		j++;
 	}
 	if (j == f->nmsgs)
 		return;

@@ -77,32 +77,64 @@ struct mdx_rec {
 /*
  * A checksum against damage (not against malice: whoever can write the
  * file can write the folder), four lanes of eight octets so that it
- * runs at memory speed, the tail through uidlist_hash.
+ * runs at memory speed; fed in pieces of a multiple of 32 octets but
+ * the last, whose tail goes through uidlist_hash.
  */
+struct mdx_ck {
+	uint64_t	 l[4];
+	uint64_t	 n;
+};
+
+#define MDX_K	0x9e3779b97f4a7c15ULL
+
+static void
+ck_init(struct mdx_ck *c)
+{
+	c->l[0] = 1;
+	c->l[1] = 2;
+	c->l[2] = MDX_K;
+	c->l[3] = ~MDX_K;
+	c->n = 0;
+}
+
+static void
+ck_add(struct mdx_ck *c, const void *p, size_t n)
+{
+	const unsigned char	*s = p;
+	uint64_t		 w[4];
+	int			 i;
+
+	c->n += n;
+	for (; n >= 32; s += 32, n -= 32) {
+		memcpy(w, s, 32);
+		for (i = 0; i < 4; i++) {
+			c->l[i] = (c->l[i] ^ w[i]) * MDX_K;
+			c->l[i] ^= c->l[i] >> 29;
+		}
+	}
+	if (n > 0)
+		c->l[0] ^= uidlist_hash((const char *)s, n);
+}
+
+static uint64_t
+ck_end(const struct mdx_ck *c)
+{
+	uint64_t	 h = c->n;
+	int		 i;
+
+	for (i = 0; i < 4; i++)
+		h = (h ^ c->l[i]) * MDX_K;
+	return h ^ (h >> 31);
+}
+
 static uint64_t
 mdx_sum(const void *p, size_t n)
 {
-	const unsigned char	*s = p;
-	const uint64_t		 k = 0x9e3779b97f4a7c15ULL;
-	uint64_t		 a = n, b = ~(uint64_t)n, c = k, d = n ^ k;
-	uint64_t		 w[4], h;
+	struct mdx_ck	 c;
 
-	for (; n >= 32; s += 32, n -= 32) {
-		memcpy(w, s, 32);
-		a = (a ^ w[0]) * k;
-		b = (b ^ w[1]) * k;
-		c = (c ^ w[2]) * k;
-		d = (d ^ w[3]) * k;
-		a ^= a >> 29;
-		b ^= b >> 29;
-		c ^= c >> 29;
-		d ^= d >> 29;
-	}
-	h = a;
-	h = (h ^ b) * k;
-	h = (h ^ c) * k;
-	h = (h ^ d) * k;
-	return h ^ uidlist_hash((const char *)s, n);
+	ck_init(&c);
+	ck_add(&c, p, n);
+	return ck_end(&c);
 }
 
 int
@@ -213,12 +245,11 @@ rec_load(const struct mdx_rec *r, char *names, uint64_t nameslen,
 	    (r->flags & ~MD_F_ALL) != 0 || r->in_new > 1 ||
 	    r->size < -1 || r->vsize < -1 || r->date < 0)
 		return -1;
+	/* the names end in a NUL (checked once), so strlen stays inside */
 	name = names + r->nameoff;
-	if (name[r->namelen] != '\0' || name[0] == '.' ||
-	    memchr(name, '\0', r->namelen) != NULL ||
+	if (name[0] == '.' || strlen(name) != r->namelen ||
 	    memchr(name, '/', r->namelen) != NULL ||
-	    (r->baselen < r->namelen && name[r->baselen] != ':') ||
-	    memchr(name, ':', r->baselen) != NULL)
+	    (r->baselen < r->namelen && name[r->baselen] != ':'))
 		return -1;
 	memset(m, 0, sizeof(*m));
 	m->uid = r->uid;
@@ -239,13 +270,15 @@ mdx_load(struct md_folder *f)
 {
 	char		 path[PATH_MAX];
 	struct mdx_hdr	 h;
-	struct mdx_rec	*recs = NULL;
+	struct mdx_rec	 recs[1600];	/* 64000 octets: 32 | 40 * 1600 */
+	struct mdx_ck	 ck;
 	struct md_msg	*msgs = NULL;
 	struct timespec	 newmt, curmt;
 	struct stat	 st;
 	char		*names = NULL;
 	uint32_t	 prev = 0;
-	size_t		 i;
+	size_t		 i, j, n;
+	off_t		 off;
 	int		 fd;
 
 	if (!md_settings.index || f->synced || f->nmsgs > 0 ||
@@ -262,27 +295,34 @@ mdx_load(struct md_folder *f)
 	    ts_set(&curmt, h.cursec, h.curnsec) == -1)
 		goto bad;
 	if ((names = malloc(h.nameslen ? h.nameslen : 8)) == NULL ||
-	    (recs = reallocarray(NULL, h.nmsgs ? h.nmsgs : 1,
-	    sizeof(*recs))) == NULL ||
 	    (msgs = reallocarray(NULL, h.nmsgs ? h.nmsgs : 1,
 	    sizeof(*msgs))) == NULL)
 		goto bad;
 	if (pread_full(fd, names, h.nameslen, (off_t)sizeof(h)) == -1 ||
-	    pread_full(fd, recs, (size_t)h.nmsgs * sizeof(*recs),
-	    (off_t)(sizeof(h) + h.nameslen)) == -1 ||
 	    mdx_sum(names, h.nameslen) != h.cknames ||
-	    mdx_sum(recs, (size_t)h.nmsgs * sizeof(*recs)) != h.ckrecs)
+	    (h.nameslen > 0 && names[h.nameslen - 1] != '\0'))
 		goto bad;
-	for (i = 0; i < h.nmsgs; i++) {
-		if (rec_load(&recs[i], names, h.nameslen, prev, h.maxuid,
-		    &msgs[i]) == -1)
+	/* the records a piece at a time: only the names stay in memory */
+	ck_init(&ck);
+	off = (off_t)(sizeof(h) + h.nameslen);
+	for (i = 0; i < h.nmsgs; i += n) {
+		n = h.nmsgs - i;
+		if (n > sizeof(recs) / sizeof(recs[0]))
+			n = sizeof(recs) / sizeof(recs[0]);
+		if (pread_full(fd, recs, n * sizeof(recs[0]), off) == -1)
 			goto bad;
-		prev = recs[i].uid;
+		off += (off_t)(n * sizeof(recs[0]));
+		ck_add(&ck, recs, n * sizeof(recs[0]));
+		for (j = 0; j < n; j++) {
+			if (rec_load(&recs[j], names, h.nameslen, prev,
+			    h.maxuid, &msgs[i + j]) == -1)
+				goto bad;
+			prev = recs[j].uid;
+		}
 	}
-	if (prev != h.maxuid)
+	if (ck_end(&ck) != h.ckrecs || prev != h.maxuid)
 		goto bad;
 	close(fd);
-	free(recs);
 
 	f->msgs = msgs;
 	f->nmsgs = f->msgcap = h.nmsgs;
@@ -306,7 +346,6 @@ mdx_load(struct md_folder *f)
 bad:
 	close(fd);
 	free(names);
-	free(recs);
 	free(msgs);
 	return -1;
 }
@@ -391,49 +430,73 @@ mdx_build(const struct md_folder *f, struct buf *names, struct buf *recs,
  * maildir_index_min messages gets no index (one left from when it was
  * larger is removed).
  */
-void
-mdx_save(struct md_folder *f)
+/*
+ * Is there anything to save (without a lock)?  1, with the uidlist's
+ * identity in *ul; 2 when a stale index is to be removed; 0 when not.
+ */
+static int
+mdx_wanted(struct md_folder *f, struct md_fileid *ul)
 {
-	char		 path[PATH_MAX], tmp[PATH_MAX], ulpath[PATH_MAX];
-	struct mdx_hdr	 h;
-	struct md_fileid ul, now_ul;
-	struct buf	 names = BUF_INIT, recs = BUF_INIT;
+	char		 ulpath[PATH_MAX];
+	struct md_fileid now_ul;
 	struct timespec	 now;
-	uint32_t	 n;
-	int		 fd = -1, bad;
 
 	if (!md_settings.index || !f->synced || f->curdirty || f->newdirty ||
-	    f->uidvalidity == 0 || f->idxbase || f->ul.lockfd == -1)
-		return;
+	    f->uidvalidity == 0 || f->idxbase)
+		return 0;
 	if (md_count(f, NULL) < (size_t)(md_settings.index_min > 0 ?
-	    md_settings.index_min : 0)) {
-		if (f->idxtried == 2 &&
-		    mdx_path(f, MDX_FILE, path, sizeof(path)) == 0 &&
-		    unlink(path) == 0)
-			f->idxtried = 1;
-		f->idxsaved.valid = 0;
-		return;
-	}
+	    md_settings.index_min : 0))
+		return f->idxtried == 2 ? 2 : 0;
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (!settled(&now, &f->newmt) || !settled(&now, &f->curmt))
-		return;
-	if (mdx_path(f, UIDLIST_FILE, ulpath, sizeof(ulpath)) == -1 ||
-	    mdx_fileid(-1, ulpath, &now_ul) == -1)
-		return;
+		return 0;
 	if (f->ullazy)
-		ul = f->ulid;
-	else if (f->ul.fd == -1 || mdx_fileid(f->ul.fd, NULL, &ul) == -1 ||
-	    ul.size != (uint64_t)f->ul.readoff ||
+		*ul = f->ulid;
+	else if (f->ul.fd == -1 || mdx_fileid(f->ul.fd, NULL, ul) == -1 ||
+	    ul->size != (uint64_t)f->ul.readoff ||
 	    f->ul.uidvalidity != f->uidvalidity)
-		return;		/* the view is not of the list as it is */
-	if (!mdx_fileid_eq(&ul, &now_ul))
-		return;
+		return 0;	/* the view is not of the list as it is */
 	if (f->idxsaved.valid && ts_eq(&f->idxsaved.newmt, &f->newmt) &&
 	    ts_eq(&f->idxsaved.curmt, &f->curmt) &&
-	    mdx_fileid_eq(&f->idxsaved.ul, &ul))
-		return;		/* the index on disk is this view */
+	    mdx_fileid_eq(&f->idxsaved.ul, ul))
+		return 0;	/* the index on disk is this view */
+	if (mdx_path(f, UIDLIST_FILE, ulpath, sizeof(ulpath)) == -1 ||
+	    mdx_fileid(-1, ulpath, &now_ul) == -1 ||
+	    !mdx_fileid_eq(ul, &now_ul))
+		return 0;
 	if (!dir_is(f, "new", &f->newmt) || !dir_is(f, "cur", &f->curmt))
+		return 0;
+	return 1;
+}
+
+void
+mdx_save(struct md_folder *f, int trylock)
+{
+	char		 path[PATH_MAX], tmp[PATH_MAX];
+	struct mdx_hdr	 h;
+	struct md_fileid ul;
+	struct buf	 names = BUF_INIT, recs = BUF_INIT;
+	uint32_t	 n;
+	int		 fd = -1, bad, w, locked = 0;
+
+	if ((w = mdx_wanted(f, &ul)) == 0)
 		return;
+	if (f->ul.lockfd == -1) {
+		/* never wait: the next session may save it */
+		if (!trylock || uidlist_lock(&f->ul, 0,
+		    md_settings.lock_stale) == -1)
+			return;
+		locked = 1;
+		if ((w = mdx_wanted(f, &ul)) == 0)
+			goto out;
+	}
+	if (w == 2) {
+		if (mdx_path(f, MDX_FILE, path, sizeof(path)) == 0 &&
+		    (unlink(path) == 0 || errno == ENOENT))
+			f->idxtried = 1;
+		f->idxsaved.valid = 0;
+		goto out;
+	}
 
 	if (mdx_build(f, &names, &recs, &n) == -1)
 		goto out;
@@ -494,4 +557,6 @@ out:
 		close(fd);
 	buf_free(&names);
 	buf_free(&recs);
+	if (locked)
+		uidlist_unlock(&f->ul);
 }

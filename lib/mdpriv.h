@@ -20,9 +20,10 @@ struct md_folder;
  * (f->synced set), -1 when there is none fit to use. */
 #define MDX_FILE	"posta-index"
 int	mdx_load(struct md_folder *);
-/* Save the view when it is worth it and safe; the caller holds the
- * folder's lock.  Failures are silent: the index is only a cache. */
-void	mdx_save(struct md_folder *);
+/* Save the view when it is worth it and safe, under the folder's lock:
+ * the caller's, or with trylock one taken here if it is free at once.
+ * Failures are silent: the index is only a cache. */
+void	mdx_save(struct md_folder *, int trylock);
 /* Stat a file as an md_fileid (fd, or path when fd is -1). */
 int	mdx_fileid(int fd, const char *path, struct md_fileid *);
 int	mdx_fileid_eq(const struct md_fileid *, const struct md_fileid *);
