@@ -76,25 +76,20 @@ struct mdx_rec {
 
 /*
  * A checksum against damage (not against malice: whoever can write the
- * file can write the folder), four lanes of eight octets so that it
- * runs at memory speed; fed in pieces of a multiple of 32 octets but
- * the last, whose tail goes through uidlist_hash.
+ * file can write the folder): Fletcher's two sums, over 64-bit words in
+ * four lanes so that it runs at memory speed, the second sum catching
+ * words moved about.  Fed in pieces of a multiple of 32 octets but the
+ * last, whose tail goes through uidlist_hash.
  */
 struct mdx_ck {
-	uint64_t	 l[4];
+	uint64_t	 a[4], b[4];
 	uint64_t	 n;
 };
-
-#define MDX_K	0x9e3779b97f4a7c15ULL
 
 static void
 ck_init(struct mdx_ck *c)
 {
-	c->l[0] = 1;
-	c->l[1] = 2;
-	c->l[2] = MDX_K;
-	c->l[3] = ~MDX_K;
-	c->n = 0;
+	memset(c, 0, sizeof(*c));
 }
 
 static void
@@ -102,29 +97,47 @@ ck_add(struct mdx_ck *c, const void *p, size_t n)
 {
 	const unsigned char	*s = p;
 	uint64_t		 w[4];
-	int			 i;
+	uint64_t		 a0 = c->a[0], a1 = c->a[1], a2 = c->a[2];
+	uint64_t		 a3 = c->a[3], b0 = c->b[0], b1 = c->b[1];
+	uint64_t		 b2 = c->b[2], b3 = c->b[3];
 
 	c->n += n;
 	for (; n >= 32; s += 32, n -= 32) {
 		memcpy(w, s, 32);
-		for (i = 0; i < 4; i++) {
-			c->l[i] = (c->l[i] ^ w[i]) * MDX_K;
-			c->l[i] ^= c->l[i] >> 29;
-		}
+		a0 += w[0];
+		a1 += w[1];
+		a2 += w[2];
+		a3 += w[3];
+		b0 += a0;
+		b1 += a1;
+		b2 += a2;
+		b3 += a3;
 	}
 	if (n > 0)
-		c->l[0] ^= uidlist_hash((const char *)s, n);
+		a0 ^= uidlist_hash((const char *)s, n);
+	c->a[0] = a0;
+	c->a[1] = a1;
+	c->a[2] = a2;
+	c->a[3] = a3;
+	c->b[0] = b0;
+	c->b[1] = b1;
+	c->b[2] = b2;
+	c->b[3] = b3;
 }
 
 static uint64_t
 ck_end(const struct mdx_ck *c)
 {
+	const uint64_t	 k = 0x9e3779b97f4a7c15ULL;
 	uint64_t	 h = c->n;
 	int		 i;
 
-	for (i = 0; i < 4; i++)
-		h = (h ^ c->l[i]) * MDX_K;
-	return h ^ (h >> 31);
+	for (i = 0; i < 4; i++) {
+		h = (h ^ c->a[i]) * k;
+		h = (h ^ c->b[i]) * k;
+		h ^= h >> 31;
+	}
+	return h;
 }
 
 static uint64_t
@@ -245,10 +258,14 @@ rec_load(const struct mdx_rec *r, char *names, uint64_t nameslen,
 	    (r->flags & ~MD_F_ALL) != 0 || r->in_new > 1 ||
 	    r->size < -1 || r->vsize < -1 || r->date < 0)
 		return -1;
-	/* the names end in a NUL (checked once), so strlen stays inside */
+	/*
+	 * No scan of the name: the checksum vouches that a posta wrote it,
+	 * and a posta writes only names it read in new/ or cur/.  (A name
+	 * made up to leave the folder needs the right to write in it,
+	 * which is the right to put a symbolic link there.)
+	 */
 	name = names + r->nameoff;
-	if (name[0] == '.' || strlen(name) != r->namelen ||
-	    memchr(name, '/', r->namelen) != NULL ||
+	if (name[r->namelen] != '\0' || name[0] == '.' ||
 	    (r->baselen < r->namelen && name[r->baselen] != ':'))
 		return -1;
 	memset(m, 0, sizeof(*m));
@@ -444,9 +461,6 @@ mdx_wanted(struct md_folder *f, struct md_fileid *ul)
 	if (!md_settings.index || !f->synced || f->curdirty || f->newdirty ||
 	    f->uidvalidity == 0 || f->idxbase)
 		return 0;
-	if (md_count(f, NULL) < (size_t)(md_settings.index_min > 0 ?
-	    md_settings.index_min : 0))
-		return f->idxtried == 2 ? 2 : 0;
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (!settled(&now, &f->newmt) || !settled(&now, &f->curmt))
 		return 0;
@@ -460,6 +474,9 @@ mdx_wanted(struct md_folder *f, struct md_fileid *ul)
 	    ts_eq(&f->idxsaved.curmt, &f->curmt) &&
 	    mdx_fileid_eq(&f->idxsaved.ul, ul))
 		return 0;	/* the index on disk is this view */
+	if (md_count(f, NULL) < (size_t)(md_settings.index_min > 0 ?
+	    md_settings.index_min : 0))
+		return f->idxtried == 2 ? 2 : 0;
 	if (mdx_path(f, UIDLIST_FILE, ulpath, sizeof(ulpath)) == -1 ||
 	    mdx_fileid(-1, ulpath, &now_ul) == -1 ||
 	    !mdx_fileid_eq(ul, &now_ul))
