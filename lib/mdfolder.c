@@ -560,6 +560,30 @@ claim_new(struct md_folder *f)
 	return 0;
 }
 
+/*
+ * Nothing changed, but the view may hold files still in new/ that no
+ * session took (the view of an EXAMINE or of posta-pop3d, saved in the
+ * index): a SELECT takes them now, as reading the folder would have.
+ */
+static int
+claim_unclaimed(struct md_folder *f, int flags)
+{
+	size_t	 i;
+
+	if (!(flags & MD_SYNC_CLAIM_NEW))
+		return 0;
+	for (i = 0; i < f->nmsgs; i++)
+		if (f->msgs[i].in_new && !f->msgs[i].expunged)
+			break;
+	if (i == f->nmsgs)
+		return 0;
+	if (lock_folder(f, 1) == -1)
+		return -1;
+	claim_new(f);
+	md_unlock(f);
+	return 0;
+}
+
 int
 md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 {
@@ -597,11 +621,11 @@ again:
 			/* the view is the index's: the list must be the
 			 * very file it was made with */
 			if (ul_unchanged(f))
-				return 0;
+				return claim_unclaimed(f, flags);
 		} else {
 			r = uidlist_refresh(&f->ul);
 			if (r == 0 && f->ul.uidvalidity == f->uidvalidity)
-				return 0;
+				return claim_unclaimed(f, flags);
 		}
 	}
 

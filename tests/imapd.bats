@@ -606,3 +606,26 @@ mdx_setup() {
 	[ "$(echo "$output" | grep -c '^uid: ')" -eq 40 ]
 	assert_line 'uid: 40'
 }
+
+@test "a message left in new/ by an EXAMINE whose view posta-index holds is taken and \\Recent at the next SELECT" {
+	mdx_setup
+	run mdx view "$PORT"
+	imap_deliver alice INBOX late
+	mdx age "$MD"
+	run mdx_traced "$BATS_TEST_TMPDIR/trace" 'b EXAMINE INBOX'
+	assert_line --partial '* 41 EXISTS'
+	assert_line --partial '* 1 RECENT'
+	[ "$(ls "$MD/new" | wc -l)" -eq 1 ]
+	# that view is the index now: the next session takes the message
+	# without reading cur/ (new/ is read again after the move)
+	run mdx_traced "$BATS_TEST_TMPDIR/trace" 'b SELECT INBOX' 'c FETCH 41 (UID FLAGS)'
+	assert_line --partial '* 41 EXISTS'
+	assert_line --partial '* 1 RECENT'
+	assert_line --partial '* 41 FETCH (UID 41 FLAGS (\Recent))'
+	run grep -E '/cur", .*O_DIRECTORY' "$BATS_TEST_TMPDIR/trace"
+	assert_failure
+	[ "$(ls "$MD/new" | wc -l)" -eq 0 ]
+	run mdx view "$PORT"
+	assert_line 'EXISTS 41'
+	assert_line --regexp '^41 \[\] '
+}
