@@ -28,7 +28,7 @@
 #include "mdeliver.h"
 #include "mdpriv.h"
 
-struct md_settings md_settings = { 30, 120, 0 };
+struct md_settings md_settings = { 30, 120, 0, 1, 1000 };
 
 void
 md_conf_init(void)
@@ -36,6 +36,8 @@ md_conf_init(void)
 	md_settings.lock_timeout = (int)conf_num(C_maildir_lock_timeout);
 	md_settings.lock_stale = (int)conf_num(C_maildir_lock_stale);
 	md_settings.mtime_date = conf_bool(C_maildir_mtime_date);
+	md_settings.index = conf_bool(C_maildir_index);
+	md_settings.index_min = conf_num(C_maildir_index_min);
 }
 
 /* --- names ----------------------------------------------------------- */

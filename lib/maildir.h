@@ -36,6 +36,18 @@
  * A delivery costs a read of new/, never of cur/, even when the session
  * then moves it to cur/ (see md_lock).
  *
+ * The index (lib/mdindex.c): a folder of maildir_index_min messages or
+ * more keeps the view of the last session that could save it in
+ * `posta-index' (UID, flags, keywords, sizes, date and name of each
+ * message, with the mtimes of new/ and cur/ and the uidlist's identity
+ * it is a view of).  The first md_sync of an md_folder starts from it
+ * when it is sound, and goes on as a running session would: nothing is
+ * read when nothing changed, the uidlist only when new/ or the list
+ * did.  A view from the index that disagrees with the uidlist (another
+ * UIDVALIDITY, a file missing from it that the list has below its
+ * highest UID) is dropped and the folder read from scratch.  Names of
+ * such a view live in one block (md_msg.indexed).
+ *
  * Errors: functions return -1 (or NULL) with errno set; EAGAIN means a
  * lock stayed busy (try later: 4xx, -ERR, NO [INUSE]), ENOENT a folder
  * or message that is gone, EINVAL a bad name.
@@ -162,6 +174,8 @@ struct md_msg {
 	unsigned int	 changed:1;	/* flags changed by another process
 					   (set by md_sync, cleared by the
 					   caller) */
+	unsigned int	 indexed:1;	/* private: name is in the index's
+					   names, not allocated alone */
 	size_t		 seen;		/* private to md_sync */
 };
 
@@ -191,6 +205,23 @@ struct md_folder {
 	uint32_t	 maxuid;
 	struct timespec	 kwmt;		/* dovecot-keywords when read */
 	ino_t		 kwino;
+	/* the folder's posta-index (lib/mdindex.c) */
+	char		*idxnames;	/* the names of a loaded index */
+	int		 idxtried;	/* looked for one at the first sync */
+	int		 idxbase;	/* the view is the index's, not yet
+					   checked against the uidlist */
+	int		 ullazy;	/* the uidlist not read: it is the
+					   one in ulid */
+	struct md_fileid {
+		uint64_t	 dev, ino, size;
+		int64_t		 sec, nsec;
+	}		 ulid;
+	struct md_idxstate {
+		struct timespec	 newmt, curmt;
+		struct md_fileid ul;
+		size_t		 nmsgs;
+		int		 valid;
+	}		 idxsaved;	/* what the index on disk holds */
 };
 
 /* md_sync results: how many of each kind this call found. */

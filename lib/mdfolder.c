@@ -30,13 +30,27 @@ static int	 ts_trusted(const struct timespec *, const struct timespec *);
 
 /* --- the session's view: base -> index ------------------------------- */
 
+/* A name from the index lives in f->idxnames, not in its own
+ * allocation. */
+static void
+msg_name_free(struct md_msg *m)
+{
+	if (!m->indexed)
+		free(m->name);
+	m->name = NULL;
+	m->indexed = 0;
+}
+
 static void
 view_insert(struct md_folder *f, size_t idx)
 {
 	const struct md_msg	*m = &f->msgs[idx];
-	uint64_t		 h = uidlist_hash(m->name, m->baselen);
+	uint64_t		 h;
 	size_t			 i;
 
+	if (f->hashcap == 0)
+		return;		/* none yet: md_sync makes it */
+	h = uidlist_hash(m->name, m->baselen);
 	i = h & (f->hashcap - 1);
 	while (f->hash[i].idx != 0)
 		i = (i + 1) & (f->hashcap - 1);
@@ -104,7 +118,7 @@ view_reserve(struct md_folder *f, size_t n)
 		f->msgs = nm;
 		f->msgcap = cap;
 	}
-	if ((f->nmsgs + n + 1) * 2 > f->hashcap)
+	if (f->hashcap > 0 && (f->nmsgs + n + 1) * 2 > f->hashcap)
 		return view_rebuild(f, f->nmsgs + n);
 	return 0;
 }
@@ -157,11 +171,13 @@ view_clear(struct md_folder *f)
 	size_t	 i;
 
 	for (i = 0; i < f->nmsgs; i++)
-		free(f->msgs[i].name);
+		msg_name_free(&f->msgs[i]);
 	free(f->msgs);
 	free(f->hash);
+	free(f->idxnames);
 	f->msgs = NULL;
 	f->hash = NULL;
+	f->idxnames = NULL;
 	f->nmsgs = f->msgcap = f->hashcap = f->hashused = 0;
 	f->maxuid = 0;
 }
@@ -201,6 +217,10 @@ md_close(struct md_folder *f)
 {
 	if (f == NULL)
 		return;
+	/* a view not saved at the last unlock (a directory had changed
+	 * too recently) may be by now; never wait for the lock here */
+	if (f->lockdepth == 0)
+		mdx_save(f, 1);
 	view_clear(f);
 	uidlist_free(&f->ul);
 	keywords_free(&f->kw);
@@ -288,6 +308,7 @@ md_unlock(struct md_folder *f)
 			f->curdirty = 1;
 	}
 	f->curown = 0;
+	mdx_save(f, 0);
 	uidlist_unlock(&f->ul);
 }
 
@@ -485,6 +506,18 @@ keywords_refresh(struct md_folder *f)
 	}
 }
 
+/* Is dovecot-uidlist still the file the index's view was made with? */
+static int
+ul_unchanged(const struct md_folder *f)
+{
+	char		 path[PATH_MAX];
+	struct md_fileid id;
+
+	return (size_t)snprintf(path, sizeof(path), "%s/%s", f->path,
+	    UIDLIST_FILE) < sizeof(path) &&
+	    mdx_fileid(-1, path, &id) == 0 && mdx_fileid_eq(&id, &f->ulid);
+}
+
 /* Does the file of m still exist under its name (a readdir can miss a
  * file renamed by a program that ignores the lock)? */
 static int
@@ -516,7 +549,7 @@ claim_new(struct md_folder *f)
 			continue;
 		if (rename(from, to) == -1)
 			continue;	/* taken by another process */
-		free(m->name);
+		msg_name_free(m);
 		if ((m->name = strdup(name)) == NULL) {
 			m->expunged = 1;	/* out of memory: hide it */
 			continue;
@@ -525,6 +558,30 @@ claim_new(struct md_folder *f)
 		m->recent = 1;
 		f->curown = 1;
 	}
+	return 0;
+}
+
+/*
+ * Nothing changed, but the view may hold files still in new/ that no
+ * session took (the view of an EXAMINE or of posta-pop3d, saved in the
+ * index): a SELECT takes them now, as reading the folder would have.
+ */
+static int
+claim_unclaimed(struct md_folder *f, int flags)
+{
+	size_t	 i;
+
+	if (!(flags & MD_SYNC_CLAIM_NEW))
+		return 0;
+	for (i = 0; i < f->nmsgs; i++)
+		if (f->msgs[i].in_new && !f->msgs[i].expunged)
+			break;
+	if (i == f->nmsgs)
+		return 0;
+	if (lock_folder(f, 1) == -1)
+		return -1;
+	claim_new(f);
+	md_unlock(f);
 	return 0;
 }
 
@@ -547,14 +604,31 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 		ch = &dummy;
 	memset(ch, 0, sizeof(*ch));
 	memset(&sc, 0, sizeof(sc));
+	/* a first sync starts from the view the folder's index saved,
+	 * if it has one fit to use (see mdindex.c) */
+	if (!f->synced && !f->idxtried) {
+		f->idxtried = 1;
+		if (mdx_load(f) == 0) {
+			keywords_refresh(f);
+			ch->nnew = f->nmsgs;
+		}
+	}
+again:
 	if (dir_stat(f, "new", &nmt) == -1 || dir_stat(f, "cur", &cmt) == -1)
 		return -1;
 	if (f->synced && !f->newdirty && !f->curdirty &&
 	    ts_eq(&nmt, &f->newmt) && ts_eq(&cmt, &f->curmt)) {
 		/* nothing in the folder changed; the list, perhaps */
-		r = uidlist_refresh(&f->ul);
-		if (r == 0 && f->ul.uidvalidity == f->uidvalidity)
-			return 0;
+		if (f->ullazy) {
+			/* the view is the index's: the list must be the
+			 * very file it was made with */
+			if (ul_unchanged(f))
+				return claim_unclaimed(f, flags);
+		} else {
+			r = uidlist_refresh(&f->ul);
+			if (r == 0 && f->ul.uidvalidity == f->uidvalidity)
+				return claim_unclaimed(f, flags);
+		}
 	}
 
 	if (lock_folder(f, 1) == -1) {
@@ -564,12 +638,19 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 			return -1;
 		nolock = errno;
 	}
+	/* the table of bases, not made for a view from the index until
+	 * now */
+	if (f->hashcap == 0 && view_rebuild(f, 0) == -1)
+		goto fail;
 	r = uidlist_refresh(&f->ul);
+	f->ullazy = 0;
 	if (r == -1 && errno == EINVAL)
 		uidlist_reset(&f->ul);	/* broken: a new list, a new
 					   UIDVALIDITY */
 	else if (r == -1)
 		goto fail;
+	if (f->idxbase && f->ul.uidvalidity != f->uidvalidity)
+		goto distrust;		/* the index is of another list */
 	if (f->synced && f->ul.uidvalidity != f->uidvalidity) {
 		/* a new list: the view starts again, from both folders */
 		ch->nexpunged = md_count(f, NULL);
@@ -624,7 +705,7 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 
 				if (dup == NULL)
 					goto fail;
-				free(m->name);
+				msg_name_free(m);
 				m->name = dup;
 			}
 			m->in_new = sc.e[i].in_new;
@@ -644,6 +725,12 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 			if (rec->mark == f->gen)
 				continue;
 			if (rec->uid <= f->maxuid) {
+				/* a view from the index lacks a file that
+				 * the list has: the index is not to be
+				 * believed, read the folder as if there
+				 * were none */
+				if (f->idxbase)
+					goto distrust;
 				/* found in the middle (a restored file, or
 				 * a program that ignores the lock): it gets
 				 * a new UID, as Dovecot does */
@@ -792,6 +879,7 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 		ch->nnew++;
 	}
 	f->synced = 1;
+	f->idxbase = 0;
 	if (nolock) {
 		/* read again at the next sync, under the lock */
 		f->newdirty = f->curdirty = 1;
@@ -801,6 +889,21 @@ md_sync(struct md_folder *f, int flags, struct md_changes *ch)
 	free(fa);
 	scan_free(&sc);
 	return 0;
+distrust:
+	/* start again from nothing, with the list as read */
+	f->synced = 0;
+	f->idxbase = 0;
+	f->idxsaved.valid = 0;
+	md_unlock(f);
+	view_clear(f);
+	f->uidvalidity = f->uidnext = 0;
+	f->newdirty = f->curdirty = 0;
+	free(fa);
+	fa = NULL;
+	nfa = cafa = 0;
+	scan_free(&sc);
+	memset(ch, 0, sizeof(*ch));
+	goto again;
 fail:
 	save = errno;
 	/* nothing not on disk stays behind: the list is read again */
@@ -820,15 +923,18 @@ md_compact(struct md_folder *f)
 
 	for (i = j = 0; i < f->nmsgs; i++) {
 		if (f->msgs[i].expunged) {
-			free(f->msgs[i].name);
+			msg_name_free(&f->msgs[i]);
 			continue;
 		}
-		f->msgs[j++] = f->msgs[i];
+		if (i != j)
+			f->msgs[j] = f->msgs[i];
+		j++;
 	}
 	if (j == f->nmsgs)
 		return;
 	f->nmsgs = j;
-	view_rebuild(f, 0);
+	if (f->hashcap > 0)
+		view_rebuild(f, 0);
 }
 
 ssize_t
@@ -903,7 +1009,7 @@ relocate(struct md_folder *f, struct md_msg *m)
 				closedir(d);
 				return -1;
 			}
-			free(m->name);
+			msg_name_free(m);
 			m->name = dup;
 			m->in_new = sub;
 			if (md_name_parse(dup, &nm) == 0 &&
@@ -1011,7 +1117,7 @@ rename_msg(struct md_folder *f, struct md_msg *m, unsigned int flags,
 	f->curown = 1;
 	if ((dup = strdup(name)) == NULL)
 		return -1;
-	free(m->name);
+	msg_name_free(m);
 	m->name = dup;
 	m->in_new = 0;
 	m->flags = flags;

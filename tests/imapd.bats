@@ -3,6 +3,8 @@
 
 load 'helpers/common'
 load 'helpers/imapd'
+load 'helpers/mdindex'
+load 'helpers/mailbox'
 
 PATH=/usr/bin:$PATH
 
@@ -452,4 +454,178 @@ for idle in (False, True):
 PY
 	assert_success
 	assert_output $'* BYE autologout: idle for too long\n* BYE autologout: idle for too long'
+}
+
+# --- posta-index: the view saved for the next session ---------------------
+
+# 40 messages in INBOX, the index from 1 message up, and a second server
+# on the same Maildir that keeps no index, as the reference ($PORT2)
+mdx_setup() {
+	conf_add "maildir_index_min = 1"
+	MD=$(imap_maildir alice)
+	mdx gen "$MD" 40
+	serve posta-imapd -C "$(mdx_noindex_conf)"
+	PORT2=$PORT
+	serve posta-imapd
+}
+
+@test "a second session answers SELECT and FETCH from posta-index, reading neither cur/ nor dovecot-uidlist, and agrees with the first" {
+	mdx_setup
+	run mdx view "$PORT"
+	assert_success
+	first=$output
+	assert_line 'EXISTS 40'
+	[ -f "$MD/posta-index" ]
+	run mdx view "$PORT"
+	assert_output "$first"
+	mdx_same
+	run mdx_traced "$BATS_TEST_TMPDIR/trace" 'b SELECT INBOX' \
+	    'c FETCH 1:* (UID FLAGS RFC822.SIZE)' 'd STATUS INBOX (MESSAGES UNSEEN UIDNEXT)'
+	assert_success
+	assert_line --partial '* 40 EXISTS'
+	assert_line --partial '* 40 FETCH (UID 40 FLAGS (\Seen) RFC822.SIZE'
+	assert_line --partial '* STATUS "INBOX" (MESSAGES 40 UIDNEXT 41 UNSEEN 13)'
+	grep -q 'posta-index' "$BATS_TEST_TMPDIR/trace"
+	run grep -E '/(cur|new)", .*O_DIRECTORY|dovecot-uidlist"' "$BATS_TEST_TMPDIR/trace"
+	assert_failure
+}
+
+@test "after a delivery the next session reads new/ and the list, not cur/, and shows the new message with the next UID" {
+	mdx_setup
+	run mdx view "$PORT"
+	assert_line 'UIDNEXT 41'
+	imap_deliver alice INBOX late
+	run mdx_traced "$BATS_TEST_TMPDIR/trace" 'b SELECT INBOX' 'c FETCH 41 (UID FLAGS)'
+	assert_success
+	assert_line --partial '* 41 EXISTS'
+	assert_line --partial '* 1 RECENT'
+	assert_line --partial '* 41 FETCH (UID 41 FLAGS (\Recent))'
+	grep -q '/new", .*O_DIRECTORY' "$BATS_TEST_TMPDIR/trace"
+	run grep -E '/cur", .*O_DIRECTORY' "$BATS_TEST_TMPDIR/trace"
+	assert_failure
+	mdx_same
+	assert_line 'EXISTS 41'
+}
+
+@test "flags set by another session, a rename and a removal from outside are seen through posta-index, settled or not" {
+	mdx_setup
+	run mdx view "$PORT"
+	# another session's STORE, the index not yet rewritten (cur/ just changed)
+	run mdx view "$PORT2" 'STORE 1:3 +FLAGS (\Answered)'
+	assert_success
+	assert_line --regexp '^1 \[\\Answered \\Seen\] 72 14-Nov-2023 22:13:20 \+0000$'
+	mdx_same
+	# settled: the next session saves its view, the one after reads it
+	mdx age "$MD"
+	run mdx view "$PORT"
+	mdx_same
+	assert_line --regexp '^2 \[\\Answered \\Flagged \\Seen\] 78 '
+	# flags changed by a rename, as mutt or Dovecot make it
+	f=$(ls "$MD"/cur/1700000300.*)
+	mv "$f" "${f%%:2,*}:2,DT"
+	mdx_same
+	assert_line --regexp '^6 \[\\Deleted \\Draft\] '
+	# a message removed from outside
+	rm "$MD"/cur/1700000600.*
+	mdx_same
+	assert_line 'EXISTS 39'
+	refute_line --regexp '^11 '
+	assert_line --regexp '^12 '
+	mdx age "$MD"
+	run mdx view "$PORT"
+	mdx_same
+	assert_line 'EXISTS 39'
+	assert_line --regexp '^6 \[\\Deleted \\Draft\] '
+}
+
+@test "a damaged, cut short, emptied or foreign posta-index is ignored and made again" {
+	mdx_setup
+	run mdx view "$PORT"
+	want=$output
+	cp "$MD/posta-index" "$BATS_TEST_TMPDIR/good"
+	for damage in names records cut empty version garbage; do
+		cp "$BATS_TEST_TMPDIR/good" "$MD/posta-index"
+		case $damage in
+		names) mdx poke "$MD/posta-index" 200 ;;
+		records) mdx poke "$MD/posta-index" -3 ;;
+		cut) truncate -s -40 "$MD/posta-index" ;;
+		empty) : >"$MD/posta-index" ;;
+		version) mdx hdr "$MD/posta-index" version 9 ;;
+		garbage) head -c 5000 /dev/urandom >"$MD/posta-index" ;;
+		esac
+		run mdx view "$PORT"
+		assert_output "$want"
+		# made again by that session: the next one reads no directory
+		run mdx_traced "$BATS_TEST_TMPDIR/trace" 'b SELECT INBOX'
+		assert_line --partial '* 40 EXISTS'
+		run grep -E '/cur", .*O_DIRECTORY' "$BATS_TEST_TMPDIR/trace"
+		assert_failure
+	done
+}
+
+@test "posta-index from another UIDVALIDITY, or lacking a message the list has, is not believed" {
+	mdx_setup
+	run mdx view "$PORT"
+	cp "$MD/posta-index" "$BATS_TEST_TMPDIR/old"
+	uv=$(head -n 1 "$MD/dovecot-uidlist" | sed 's/.* V\([0-9]*\) .*/\1/')
+	# the list lost: a new UIDVALIDITY; the old index put back
+	rm "$MD/dovecot-uidlist"
+	sleep 1
+	run mdx view "$PORT"
+	refute_line "UIDVALIDITY $uv"
+	cp "$BATS_TEST_TMPDIR/old" "$MD/posta-index"
+	mdx_same
+	refute_line "UIDVALIDITY $uv"
+	# a file away while the index is saved, then back: its UID stays
+	mdx age "$MD"
+	run mdx view "$PORT"
+	mv "$MD"/cur/1700000540.* "$BATS_TEST_TMPDIR/"
+	mdx age "$MD"
+	run mdx view "$PORT"
+	assert_line 'EXISTS 39'
+	refute_line --regexp '^10 '
+	mv "$BATS_TEST_TMPDIR"/1700000540.* "$MD/cur/"
+	run mdx view "$PORT"
+	assert_line 'EXISTS 40'
+	assert_line '10 [\Seen] 84 14-Nov-2023 22:22:20 +0000'
+	refute_line --regexp '^41 '
+	mdx_same
+}
+
+@test "Dovecot ignores posta-index: the same folders and UIDs" {
+	mdx_setup
+	run mdx view "$PORT"
+	[ -f "$MD/posta-index" ]
+	run doveadm_on "$MD" mailbox list
+	assert_success
+	assert_line 'INBOX'
+	refute_line --partial 'index'
+	[ "${#lines[@]}" -eq $(($(find "$MD" -maxdepth 1 -name '.?*' -type d | wc -l) + 1)) ]
+	run doveadm_on "$MD" fetch uid mailbox INBOX all
+	assert_success
+	[ "$(echo "$output" | grep -c '^uid: ')" -eq 40 ]
+	assert_line 'uid: 40'
+}
+
+@test "a message left in new/ by an EXAMINE whose view posta-index holds is taken and \\Recent at the next SELECT" {
+	mdx_setup
+	run mdx view "$PORT"
+	imap_deliver alice INBOX late
+	mdx age "$MD"
+	run mdx_traced "$BATS_TEST_TMPDIR/trace" 'b EXAMINE INBOX'
+	assert_line --partial '* 41 EXISTS'
+	assert_line --partial '* 1 RECENT'
+	[ "$(ls "$MD/new" | wc -l)" -eq 1 ]
+	# that view is the index now: the next session takes the message
+	# without reading cur/ (new/ is read again after the move)
+	run mdx_traced "$BATS_TEST_TMPDIR/trace" 'b SELECT INBOX' 'c FETCH 41 (UID FLAGS)'
+	assert_line --partial '* 41 EXISTS'
+	assert_line --partial '* 1 RECENT'
+	assert_line --partial '* 41 FETCH (UID 41 FLAGS (\Recent))'
+	run grep -E '/cur", .*O_DIRECTORY' "$BATS_TEST_TMPDIR/trace"
+	assert_failure
+	[ "$(ls "$MD/new" | wc -l)" -eq 0 ]
+	run mdx view "$PORT"
+	assert_line 'EXISTS 41'
+	assert_line --regexp '^41 \[\] '
 }

@@ -4,6 +4,7 @@
 
 load 'helpers/common'
 load 'helpers/pop3d'
+load 'helpers/mdindex'
 
 # One instance (certificate, demo users) for the whole file, copied for
 # each test.
@@ -750,4 +751,35 @@ PY
 	assert_line '+OK posta POP3 server signing off (1 messages left)'
 	assert_line '1'
 	[ "$(msg_count alice)" -eq 1 ]
+}
+
+@test "STAT, LIST and UIDL from posta-index agree with a session that reads the folder, after a delivery and a removal too" {
+	conf_add "maildir_index_min = 1"
+	md=$(maildir alice)
+	mdx gen "$md" 30
+	serve posta-pop3d -C "$(mdx_noindex_conf)"
+	PORT2=$PORT
+	serve posta-pop3d
+	run mdx pop "$PORT"
+	assert_success
+	first=$output
+	assert_line 'STAT 30 2690'
+	[ -f "$md/posta-index" ]
+	run mdx pop "$PORT"
+	assert_output "$first"
+	run mdx pop "$PORT2"
+	assert_output "$first"
+	printf 'Subject: late\n\nlate\n' | deliver alice
+	rm "$md"/cur/1700000600.*
+	run mdx pop "$PORT2"
+	want=$output
+	assert_line --regexp '^STAT 30 '
+	assert_line --regexp '^UIDL 30 0000001F'
+	run mdx pop "$PORT"
+	assert_output "$want"
+	mdx age "$md"
+	run mdx pop "$PORT"
+	assert_output "$want"
+	run mdx pop "$PORT"
+	assert_output "$want"
 }
