@@ -26,13 +26,30 @@ WARN = -Wall -Wextra -Werror -Wno-unused-parameter
 DEFS = -D_GNU_SOURCE -DPOSTA_CONF='"$(SYSCONFDIR)/posta/posta.conf"' \
 	-DPOSTA_SBINDIR='"$(SBINDIR)"' -DPOSTA_SPOOLDIR='"$(SPOOLDIR)"'
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libtls is not linked: lib/tlsx.c loads it with dlopen(3) when a
+# session asks for TLS, by the soname read here from the library
+PKG_LIBS := $(filter-out -ltls,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
+# The small libraries are linked in whole (STATIC_PKGS=  links them as
+# shared objects): a shared library costs every exec an open, four
+# mappings, an mprotect and its relocations, and posta execs
+# posta-smtpd per connection and posta-enqueue per message.  libbsd,
+# libmd and libxcrypt: 29 fewer system calls and 220,000 fewer
+# instructions for each start of posta-smtpd.
+STATIC_PKGS ?= libbsd-overlay libcrypt
+ifneq ($(strip $(STATIC_PKGS)),)
+STATIC_LIBS := $(shell pkg-config --static --libs-only-l $(STATIC_PKGS) 2>/dev/null)
+PKG_LIBS := -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic \
+	$(filter-out $(STATIC_LIBS),$(PKG_LIBS))
+endif
+TLS_SONAME := $(shell objdump -p $(shell pkg-config --variable=libdir libtls 2>/dev/null)/libtls.so 2>/dev/null | \
+	awk '$$1 == "SONAME" { print $$2 }')
+DEFS += -DTLS_SONAME='"$(or $(TLS_SONAME),libtls.so)"'
 ifeq ($(SANITIZE),1)
 CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
 ALL_CFLAGS = $(WARN) $(DEFS) -Ilib $(PKG_CFLAGS) $(CFLAGS)
-LIBS = -Wl,--as-needed $(PKG_LIBS)
+LIBS = -Wl,--as-needed $(PKG_LIBS) -ldl
 
 # Sanitizer and plain builds keep their objects apart; bin/.flavour makes
 # the programs relink when the flavour changes.

@@ -18,6 +18,7 @@
 
 #include "buf.h"
 
+struct iovec;
 struct tls;
 
 #define IO_LINE		1
@@ -32,8 +33,8 @@ struct io {
 	int		 fd_in;
 	int		 fd_out;
 	struct tls	*tls;
-	/* tls_read and tls_write, set by io_set_tls (lib/iotls.c), so
-	 * that programs without TLS do not load libtls and libcrypto */
+	/* tls_read and tls_write, set by lib/tlsx.c, which loads libtls
+	 * only when a session asks for TLS */
 	ssize_t		(*tls_rd)(struct tls *, void *, size_t);
 	ssize_t		(*tls_wr)(struct tls *, const void *, size_t);
 	int		 timeout;	/* ms; -1 none */
@@ -44,7 +45,6 @@ struct io {
 };
 
 void	io_init(struct io *, int fd_in, int fd_out, int timeout_ms);
-void	io_set_tls(struct io *, struct tls *);
 int	io_getline(struct io *, struct buf *line, size_t max);
 ssize_t	io_read(struct io *, void *, size_t);
 int	io_readn(struct io *, struct buf *, size_t n);
@@ -66,6 +66,9 @@ void	io_free(struct io *);
 /* write(2) all of p to a plain descriptor, again after EINTR and short
  * writes; 0, or -1 with errno. */
 int	write_full(int fd, const void *p, size_t n);
+/* writev(2) all of iov[0..n-1] (the array is consumed), again after
+ * EINTR and short writes; 0, or -1 with errno. */
+int	writev_full(int fd, struct iovec *iov, int n);
 /* fsync(2) a directory, so that a rename or link in it is durable; 0,
  * or -1 with errno. */
 int	fsync_dir(const char *dir);

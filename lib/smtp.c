@@ -414,7 +414,7 @@ int
 smtp_dec_run(struct smtp_dec *d, const char *in, size_t inlen, char *out,
     size_t *outlen, size_t *used)
 {
-	size_t	 i, o = 0;
+	size_t	 i, j, o = 0;
 	char	 c;
 
 	*outlen = 0;
@@ -433,6 +433,19 @@ smtp_dec_run(struct smtp_dec *d, const char *in, size_t inlen, char *out,
 			}
 			/* FALLTHROUGH */
 		case D_MID:
+			/* the octets up to the next CR or LF go in one copy */
+			for (j = i; j < inlen && in[j] != '\r' && in[j] != '\n'; j++)
+				;
+			if (j > i) {
+				memcpy(out + o, in + i, j - i);
+				o += j - i;
+				d->col += j - i;
+				if (d->maxline > 0 && d->col > d->maxline)
+					d->toolong = 1;
+				d->state = D_MID;
+				i = j - 1;
+				break;
+			}
 			if (c == '\r')
 				d->state = D_CR;
 			else if (c == '\n')

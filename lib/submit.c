@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <spawn.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -19,15 +20,26 @@
 #include "log.h"
 #include "submit.h"
 
+extern char **environ;
+
+/*
+ * posta-enqueue is started with posix_spawn(3), which glibc does with
+ * vfork semantics: no copy of our page tables for a child that execs at
+ * once.  Its fd 0 and 1 are dup2'ed by the file actions; everything
+ * else we hold is close-on-exec.
+ */
 int
 submit_open(struct submit *sp, int pass_conf)
 {
+	posix_spawn_file_actions_t fa;
 	char		 prog[PATH_MAX];
-	int		 p[2], s[2];
+	char		*argv[4];
+	int		 p[2], s[2], r;
 	const char	*conf;
 
 	memset(sp, 0, sizeof(*sp));
 	sp->msgfd = sp->envfd = -1;
+	buf_init(&sp->out, 0);
 	if ((size_t)snprintf(prog, sizeof(prog), "%s/posta-enqueue",
 	    conf_str(C_program_dir)) >= sizeof(prog)) {
 		log_warnx("program_dir too long");
@@ -44,38 +56,68 @@ submit_open(struct submit *sp, int pass_conf)
 		return -1;
 	}
 	conf = conf_file();
-	switch (sp->pid = fork()) {
-	case -1:
-		log_warn("fork");
-		close(p[0]);
-		close(p[1]);
-		close(s[0]);
-		close(s[1]);
-		return -1;
-	case 0:
-		if (dup2(p[0], 0) == -1 || dup2(s[1], 1) == -1)
-			_exit(EX_OSERR);
-		if (pass_conf && *conf != '\0')
-			execl(prog, "posta-enqueue", "-C", conf, (char *)NULL);
-		else
-			execl(prog, "posta-enqueue", (char *)NULL);
-		log_warn("%s", prog);
-		_exit(EX_TEMPFAIL);
+	argv[0] = "posta-enqueue";
+	argv[1] = argv[2] = argv[3] = NULL;
+	if (pass_conf && *conf != '\0') {
+		argv[1] = "-C";
+		argv[2] = (char *)conf;
+	}
+	if ((r = posix_spawn_file_actions_init(&fa)) == 0) {
+		if ((r = posix_spawn_file_actions_adddup2(&fa, p[0], 0)) == 0 &&
+		    (r = posix_spawn_file_actions_adddup2(&fa, s[1], 1)) == 0)
+			r = posix_spawn(&sp->pid, prog, &fa, NULL, argv, environ);
+		posix_spawn_file_actions_destroy(&fa);
 	}
 	close(p[0]);
 	close(s[1]);
+	if (r != 0) {
+		errno = r;
+		log_warn("%s", prog);
+		close(p[1]);
+		close(s[0]);
+		sp->pid = 0;
+		return -1;
+	}
 	sp->msgfd = p[1];
 	sp->envfd = s[0];
 	return 0;
 }
 
+/* What is buffered, to the pipe; -1 once posta-enqueue is gone. */
+static int
+submit_flush(struct submit *sp)
+{
+	if (sp->out.len == 0)
+		return 0;
+	if (write_full(sp->msgfd, sp->out.s, sp->out.len) == -1) {
+		/* posta-enqueue stopped reading; its status will say why */
+		sp->failed = 1;
+		return -1;
+	}
+	buf_reset(&sp->out);
+	return 0;
+}
+
+/*
+ * The message is gathered up to SUBMIT_BUFSIZE (a pipe's capacity)
+ * before it goes to the pipe: posta-smtpd hands it over a line at a
+ * time, and a write per line was a write(2) here and a read(2) and a
+ * write(2) in posta-enqueue for each.
+ */
 int
 submit_write(struct submit *sp, const void *p, size_t n)
 {
 	if (sp->failed || sp->msgfd == -1)
 		return -1;
-	if (write_full(sp->msgfd, p, n) == -1) {
-		/* posta-enqueue stopped reading; its status will say why */
+	if (sp->out.len + n > SUBMIT_BUFSIZE && submit_flush(sp) == -1)
+		return -1;
+	if (n >= SUBMIT_BUFSIZE) {
+		if (write_full(sp->msgfd, p, n) == -1) {
+			sp->failed = 1;
+			return -1;
+		}
+	} else if (buf_add(&sp->out, p, n) == -1) {
+		log_warn("submit");
 		sp->failed = 1;
 		return -1;
 	}
@@ -88,6 +130,7 @@ reap(struct submit *sp)
 {
 	int	 status;
 
+	buf_free(&sp->out);
 	if (sp->msgfd != -1)
 		close(sp->msgfd);
 	if (sp->envfd != -1)
@@ -115,6 +158,9 @@ submit_commit(struct submit *sp, const struct buf *env, char *id, size_t idlen)
 	int	 status;
 
 	id[0] = '\0';
+	if (sp->msgfd == -1)
+		return reap(sp);
+	(void)submit_flush(sp);
 	close(sp->msgfd);
 	sp->msgfd = -1;
 	if (write_full(sp->envfd, env->s, env->len) == -1 ||

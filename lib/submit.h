@@ -4,7 +4,8 @@
  * forwards): posta-enqueue(8) with the message on a pipe to its fd 0,
  * the envelope on a socket on its fd 1, the queue ID back on that
  * socket after the commit, and its exit status as the answer.  The
- * message streams through as it is written; a submission that is
+ * message streams through in pieces of up to SUBMIT_BUFSIZE octets
+ * (a small one in one write, at the commit); a submission that is
  * aborted closes the pipe and the socket without an envelope, and
  * posta-enqueue refuses an envelope without a sender, so nothing is
  * queued.
@@ -23,7 +24,10 @@ struct submit {
 	int		 envfd;		/* socket on its fd 1 */
 	int		 failed;	/* a write failed: it is gone */
 	long long	 written;
+	struct buf	 out;		/* message octets not yet on the pipe */
 };
+
+#define SUBMIT_BUFSIZE	65536
 
 /*
  * Start program_dir/posta-enqueue; pass_conf: give it "-C" with the

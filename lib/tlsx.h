@@ -2,7 +2,9 @@
  * tlsx: libtls set-up shared by the servers (STARTTLS, STLS, implicit
  * TLS) and the SMTP client.  The server's certificate and key are read
  * into memory by tlsx_server(), so a daemon calls it as root and may
- * drop privileges before the first byte from the client.
+ * drop privileges before the first byte from the client.  libtls
+ * itself (and with it libssl and libcrypto) is loaded with dlopen(3)
+ * only when a session asks for TLS: no program links it.
  */
 #ifndef POSTA_TLSX_H
 #define POSTA_TLSX_H

@@ -164,16 +164,20 @@ PY
 	command -v strace >/dev/null || fail "strace is needed"
 	printf 'Subject: k\n\nbody\n' >"$BATS_TEST_TMPDIR/m"
 	printf 'F a@example.test\nR b@example.test\n' >"$BATS_TEST_TMPDIR/env"
+	# a message written in one go, and one that streams in chunks
+	{ printf 'Subject: k\n\n'; head -c 150000 /dev/urandom | base64; } >"$BATS_TEST_TMPDIR/big"
 	# Each syscall of the write path, killed at its 1st, 2nd and 3rd call.
-	for sc in openat read write pwrite64 fdatasync close rename; do
-		for n in 1 2 3; do
-			strace -f -o /dev/null -e trace=$sc -e inject=$sc:signal=KILL:when=$n \
-				"$BIN/posta-enqueue" <"$BATS_TEST_TMPDIR/m" 1<"$BATS_TEST_TMPDIR/env" 2>/dev/null || true
-			# nothing half-made is ever in queue/: a file there is whole
-			for f in $(find "$QDIR/queue" -type f); do
-				cmp "$BATS_TEST_TMPDIR/m" <("$TOP/tests/helpers/qshow" body "$f")
-				"$TOP/tests/helpers/qshow" envelope "$f" | grep -qx '\.'
-				rm -f "$f"
+	for m in m big; do
+		for sc in openat read write writev pwrite64 fdatasync close rename; do
+			for n in 1 2 3; do
+				strace -f -o /dev/null -e trace=$sc -e inject=$sc:signal=KILL:when=$n \
+					"$BIN/posta-enqueue" <"$BATS_TEST_TMPDIR/$m" 1<"$BATS_TEST_TMPDIR/env" 2>/dev/null || true
+				# nothing half-made is ever in queue/: a file there is whole
+				for f in $(find "$QDIR/queue" -type f); do
+					cmp "$BATS_TEST_TMPDIR/$m" <("$TOP/tests/helpers/qshow" body "$f")
+					"$TOP/tests/helpers/qshow" envelope "$f" | grep -qx '\.'
+					rm -f "$f"
+				done
 			done
 		done
 	done
@@ -209,6 +213,18 @@ PY
 	calls=$(awk '$NF ~ /sync/ { n += $4 } END { print n + 0 }' "$BATS_TEST_TMPDIR/trace")
 	echo "sync calls: $calls"
 	[ "$calls" -ge 1 ] && [ "$calls" -le 2 ]
+}
+
+@test "a message under 64 KiB goes into its queue file in one write" {
+	command -v strace >/dev/null || fail "strace is needed"
+	{ printf 'Subject: w\n\n'; head -c 40000 /dev/urandom | base64; } >"$BATS_TEST_TMPDIR/m"
+	printf 'F a@example.test\nR b@example.test\n' >"$BATS_TEST_TMPDIR/env"
+	strace -y -o "$BATS_TEST_TMPDIR/trace" -e trace=write,writev,pwrite64 \
+		"$BIN/posta-enqueue" <"$BATS_TEST_TMPDIR/m" 1<"$BATS_TEST_TMPDIR/env" 2>/dev/null
+	grep "/queue/tmp/" "$BATS_TEST_TMPDIR/trace"
+	[ "$(grep -c "/queue/tmp/" "$BATS_TEST_TMPDIR/trace")" -eq 1 ]
+	f=$(only_file)
+	cmp "$BATS_TEST_TMPDIR/m" <("$TOP/tests/helpers/qshow" body "$f")
 }
 
 @test "posta-enqueue wakes a runner waiting on the trigger FIFO" {

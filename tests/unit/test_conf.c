@@ -416,6 +416,19 @@ test_compiled_default_when_neither_is_given(void **state)
 	assert_string_equal(conf_path(NULL), POSTA_CONF);
 }
 
+/* Defaults are parsed when first read: every one of them must parse. */
+static void
+test_every_compiled_in_default_parses(void **state)
+{
+	enum conf_key	 k;
+
+	conf_reset();
+	for (k = 0; k < C__COUNT; k++) {
+		assert_non_null(conf_str(k));
+		assert_true(conf_num(k) >= 0);
+	}
+}
+
 /* conf_init in a child: its exit status. */
 static int
 init_status(const char *cflag)
@@ -509,6 +522,7 @@ main(void)
 		T(test_cflag_wins_over_environment),
 		T(test_environment_wins_over_compiled_default),
 		T(test_compiled_default_when_neither_is_given),
+		T(test_every_compiled_in_default_parses),
 		T(test_init_exits_78_for_a_missing_file_given_by_flag_or_env),
 		T(test_init_accepts_a_missing_compiled_in_file_even_with_empty_env),
 		T(test_init_exits_78_for_a_bad_file),
