@@ -59,10 +59,12 @@ record(struct msg *m, size_t idx, int result, const char *status,
 			next = expire;
 		break;
 	}
-	if (queue_rcpt_update(m->fd, r, state, next, tries) == -1 ||
-	    fdatasync(m->fd) == -1)
+	/* synced by runner_commit() at the end of the turn, or never:
+	 * see msg_sync() */
+	if (queue_rcpt_update(m->fd, r, state, next, tries) == -1)
 		log_warn("%s: recording the outcome for <%s>", m->env.id,
 		    r->addr);
+	m->dirty = 1;
 	ri->inflight = 0;
 	ri->result = result;
 	ri->when = now;
@@ -199,20 +201,50 @@ job_start_local(struct task *t)
 	return 0;
 }
 
+/*
+ * How many of the destination's waiting messages go to the next
+ * posta-remote: queue_remote_batch at most, and no more than a fair share
+ * among the connections it may still open, so that the messages waiting
+ * at the start of a run (at most queue_active_max) go out over all of
+ * them at once instead of a few long batches.
+ */
+static size_t
+remote_batch(const struct dest *d)
+{
+	long long	 slots, f, max = conf_num(C_queue_remote_batch);
+	size_t		 nmsg = 0, k;
+
+	slots = conf_num(C_queue_domain_procs) - d->running;
+	if ((f = conf_num(C_queue_remote_procs) - R.nremote) < slots)
+		slots = f;
+	if ((f = conf_num(C_queue_max_procs) - R.nlocal - R.nremote) < slots)
+		slots = f;
+	if (slots < 1)
+		slots = 1;
+	for (k = 0; k < d->nt; k++)
+		if (k == 0 || d->t[k].m != d->t[k - 1].m)
+			nmsg++;
+	f = ((long long)nmsg + slots - 1) / slots;
+	if (f < max)
+		max = f;
+	return max < 1 ? 1 : (size_t)max;
+}
+
 int
 job_start_remote(struct dest *d)
 {
 	struct job	*j;
 	char		*argv[8];
-	size_t		 n = 0, nmsg = 0, k;
+	size_t		 n = 0, nmsg = 0, k, batch;
 	int		 in[2] = { -1, -1 }, out[2] = { -1, -1 }, i = 0;
 
 	if ((j = job_new(1)) == NULL)
 		fatalx("out of memory");
-	/* a batch: the tasks of up to queue_remote_batch messages */
+	batch = remote_batch(d);
+	/* a batch: the tasks of up to that many messages */
 	while (n < d->nt) {
 		if (n == 0 || d->t[n].m != d->t[n - 1].m) {
-			if (nmsg == (size_t)conf_num(C_queue_remote_batch))
+			if (nmsg == batch)
 				break;
 			nmsg++;
 			if (n > 0)
@@ -348,6 +380,14 @@ remote_line(struct job *j, char *line)
 		j->reported[k] = *res;
 		record(m, n, *res, status, text && *text ? text : NULL);
 		remote_mta(&m->ri[n], text);
+		/*
+		 * Done with this task now, not when posta-remote exits: a
+		 * message of the batch is finished (and its place among
+		 * queue_active_max freed) as soon as its last recipient is
+		 * reported.  m may be gone after this.
+		 */
+		j->t[k].m = NULL;
+		msg_task_done(m);
 		return;
 	}
 	log_warnx("%s: posta-remote reported %s %s, which it was not given",
@@ -492,7 +532,8 @@ remote_finish(struct job *j)
 	R.nremote--;
 	dest_result(j->dest, reachable);
 	for (k = 0; k < j->nt; k++)
-		msg_task_done(j->t[k].m);
+		if (!j->reported[k])
+			msg_task_done(j->t[k].m);
 }
 
 void
