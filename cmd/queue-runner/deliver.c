@@ -11,11 +11,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
+
+extern char	**environ;
 
 #include "conf.h"
 #include "log.h"
@@ -103,28 +106,37 @@ set_nonblock(int fd)
 		(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-/* Fork and exec program_dir/name with argv; stdin and stdout given. */
+/*
+ * Start program_dir/name with argv, stdin and stdout given.  posix_spawn,
+ * not fork: the C library starts the child without copying the runner's
+ * memory, and the event loop waits for each start (one per local
+ * recipient).  A program that cannot be run is an error here (-1), as a
+ * failed fork is.
+ */
 static pid_t
 spawn(const char *name, char *const argv[], int in, int out)
 {
-	char	 prog[PATH_MAX];
-	pid_t	 pid;
+	posix_spawn_file_actions_t	 fa;
+	char				 prog[PATH_MAX];
+	pid_t				 pid;
+	int				 rc;
 
 	if ((size_t)snprintf(prog, sizeof(prog), "%s/%s",
 	    conf_str(C_program_dir), name) >= sizeof(prog)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	switch (pid = fork()) {
-	case -1:
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
+		errno = rc;
 		return -1;
-	case 0:
-		if (dup2(in, 0) == -1 || dup2(out, 1) == -1)
-			_exit(EX_OSERR);
-		execv(prog, argv);
-		fprintf(stderr, "posta-queue-runner: %s: %s\n", prog,
-		    strerror(errno));
-		_exit(EX_TEMPFAIL);
+	}
+	if ((rc = posix_spawn_file_actions_adddup2(&fa, in, 0)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, out, 1)) == 0)
+		rc = posix_spawn(&pid, prog, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0) {
+		errno = rc;
+		return -1;
 	}
 	return pid;
 }
