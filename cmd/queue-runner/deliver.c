@@ -18,11 +18,11 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-extern char	**environ;
-
 #include "conf.h"
 #include "log.h"
 #include "runner.h"
+
+extern char	**environ;
 
 /* What a child may say on stdout, at most; more is dropped. */
 #define OUT_MAX		(64 * 1024)
