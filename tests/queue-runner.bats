@@ -358,6 +358,53 @@ while True: c.append(s.accept())' "$SLOW_PORT"
 	assert_output --partial '<x1@slow.test>  pending, tries 0'
 }
 
+@test "a message of a remote batch leaves the queue as soon as its recipient is reported, while the batch goes on" {
+	remote_setup
+	conf_add "queue_domain_procs = 1"
+	STALL_PORT=$(free_port)
+	mkdir -p "$BATS_TEST_TMPDIR/stall"
+	spawn python3 "$BATS_TEST_DIRNAME/helpers/stallpeer.py" "$STALL_PORT" "$BATS_TEST_TMPDIR/stall" 1
+	wait_port "$STALL_PORT"
+	printf 'stall.test [127.0.0.1]:%s\n' "$STALL_PORT" >>"$INST/transport"
+	printf 'Subject: first\n\nbody\n' | queue_msg sender@live.test one@stall.test
+	printf 'Subject: second\n\nbody\n' | queue_msg sender@live.test two@stall.test
+	[ "$(queue_count)" -eq 2 ]
+	# one connection: both messages go to one posta-remote
+	spawn posta-queue-runner -d
+	for _ in $(seq 1 400); do
+		grep -q '^stalled two@stall.test' "$BATS_TEST_TMPDIR/stall/log" 2>/dev/null && break
+		sleep 0.05
+	done
+	run cat "$BATS_TEST_TMPDIR/stall/log"
+	assert_line 'accepted one@stall.test'
+	assert_line 'stalled two@stall.test'
+	[ "$(grep -c '^session' "$BATS_TEST_TMPDIR/stall/log")" -eq 1 ]
+	# the first is gone while its posta-remote waits for the second's reply
+	for _ in $(seq 1 200); do
+		[ "$(queue_count)" -eq 1 ] && break
+		sleep 0.05
+	done
+	[ "$(queue_count)" -eq 1 ]
+	run posta-queue-runner -l
+	assert_output --partial '<two@stall.test>'
+	refute_output --partial '<one@stall.test>'
+}
+
+@test "the messages waiting for one destination are shared among its connections" {
+	remote_setup
+	conf_add "queue_domain_procs = 3"
+	peer live
+	printf 'live.test [127.0.0.1]:%s\n' "$PEER_PORT" >>"$INST/transport"
+	for i in 1 2 3 4 5 6; do
+		printf 'Subject: share %s\n\nbody\n' "$i" | queue_msg sender@live.test "r$i@live.test"
+	done
+	run_once
+	[ "$(queue_count)" -eq 0 ]
+	# 6 messages over 3 connections of 2 (queue_remote_batch is 50)
+	[ "$(grep -c '^session' "$BATS_TEST_TMPDIR/live/log")" -eq 3 ]
+	[ "$(grep -c '^rcpt <r[1-6]@live.test>' "$BATS_TEST_TMPDIR/live/log")" -eq 6 ]
+}
+
 @test "the retry schedule is 5, 10, 20, then 30 minutes, and the last try falls on the expiry" {
 	conf_add "queue_lifetime = 2h"
 	printf 'Subject: schedule\n\nbody\n' | queue_msg alice@example.test s@dead.test

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 #include "conf.h"
 #include "log.h"
 #include "runner.h"
+
+extern char	**environ;
 
 /* What a child may say on stdout, at most; more is dropped. */
 #define OUT_MAX		(64 * 1024)
@@ -59,10 +62,12 @@ record(struct msg *m, size_t idx, int result, const char *status,
 			next = expire;
 		break;
 	}
-	if (queue_rcpt_update(m->fd, r, state, next, tries) == -1 ||
-	    fdatasync(m->fd) == -1)
+	/* synced by runner_commit() at the end of the turn, or never:
+	 * see msg_sync() */
+	if (queue_rcpt_update(m->fd, r, state, next, tries) == -1)
 		log_warn("%s: recording the outcome for <%s>", m->env.id,
 		    r->addr);
+	m->dirty = 1;
 	ri->inflight = 0;
 	ri->result = result;
 	ri->when = now;
@@ -101,28 +106,37 @@ set_nonblock(int fd)
 		(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-/* Fork and exec program_dir/name with argv; stdin and stdout given. */
+/*
+ * Start program_dir/name with argv, stdin and stdout given.  posix_spawn,
+ * not fork: the C library starts the child without copying the runner's
+ * memory, and the event loop waits for each start (one per local
+ * recipient).  A program that cannot be run is an error here (-1), as a
+ * failed fork is.
+ */
 static pid_t
 spawn(const char *name, char *const argv[], int in, int out)
 {
-	char	 prog[PATH_MAX];
-	pid_t	 pid;
+	posix_spawn_file_actions_t	 fa;
+	char				 prog[PATH_MAX];
+	pid_t				 pid;
+	int				 rc;
 
 	if ((size_t)snprintf(prog, sizeof(prog), "%s/%s",
 	    conf_str(C_program_dir), name) >= sizeof(prog)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	switch (pid = fork()) {
-	case -1:
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
+		errno = rc;
 		return -1;
-	case 0:
-		if (dup2(in, 0) == -1 || dup2(out, 1) == -1)
-			_exit(EX_OSERR);
-		execv(prog, argv);
-		fprintf(stderr, "posta-queue-runner: %s: %s\n", prog,
-		    strerror(errno));
-		_exit(EX_TEMPFAIL);
+	}
+	if ((rc = posix_spawn_file_actions_adddup2(&fa, in, 0)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, out, 1)) == 0)
+		rc = posix_spawn(&pid, prog, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0) {
+		errno = rc;
+		return -1;
 	}
 	return pid;
 }
@@ -199,20 +213,50 @@ job_start_local(struct task *t)
 	return 0;
 }
 
+/*
+ * How many of the destination's waiting messages go to the next
+ * posta-remote: queue_remote_batch at most, and no more than a fair share
+ * among the connections it may still open, so that the messages waiting
+ * at the start of a run (at most queue_active_max) go out over all of
+ * them at once instead of a few long batches.
+ */
+static size_t
+remote_batch(const struct dest *d)
+{
+	long long	 slots, f, max = conf_num(C_queue_remote_batch);
+	size_t		 nmsg = 0, k;
+
+	slots = conf_num(C_queue_domain_procs) - d->running;
+	if ((f = conf_num(C_queue_remote_procs) - R.nremote) < slots)
+		slots = f;
+	if ((f = conf_num(C_queue_max_procs) - R.nlocal - R.nremote) < slots)
+		slots = f;
+	if (slots < 1)
+		slots = 1;
+	for (k = 0; k < d->nt; k++)
+		if (k == 0 || d->t[k].m != d->t[k - 1].m)
+			nmsg++;
+	f = ((long long)nmsg + slots - 1) / slots;
+	if (f < max)
+		max = f;
+	return max < 1 ? 1 : (size_t)max;
+}
+
 int
 job_start_remote(struct dest *d)
 {
 	struct job	*j;
 	char		*argv[8];
-	size_t		 n = 0, nmsg = 0, k;
+	size_t		 n = 0, nmsg = 0, k, batch;
 	int		 in[2] = { -1, -1 }, out[2] = { -1, -1 }, i = 0;
 
 	if ((j = job_new(1)) == NULL)
 		fatalx("out of memory");
-	/* a batch: the tasks of up to queue_remote_batch messages */
+	batch = remote_batch(d);
+	/* a batch: the tasks of up to that many messages */
 	while (n < d->nt) {
 		if (n == 0 || d->t[n].m != d->t[n - 1].m) {
-			if (nmsg == (size_t)conf_num(C_queue_remote_batch))
+			if (nmsg == batch)
 				break;
 			nmsg++;
 			if (n > 0)
@@ -351,6 +395,14 @@ remote_line(struct job *j, char *line)
 		    NULL);
 		m->ri[n].relayed = *res == 'R';
 		remote_mta(&m->ri[n], text);
+		/*
+		 * Done with this task now, not when posta-remote exits: a
+		 * message of the batch is finished (and its place among
+		 * queue_active_max freed) as soon as its last recipient is
+		 * reported.  m may be gone after this.
+		 */
+		j->t[k].m = NULL;
+		msg_task_done(m);
 		return;
 	}
 	log_warnx("%s: posta-remote reported %s %s, which it was not given",
@@ -495,7 +547,8 @@ remote_finish(struct job *j)
 	R.nremote--;
 	dest_result(j->dest, reachable);
 	for (k = 0; k < j->nt; k++)
-		msg_task_done(j->t[k].m);
+		if (!j->reported[k])
+			msg_task_done(j->t[k].m);
 }
 
 void

@@ -57,6 +57,8 @@ send_notice(struct msg *m, int kind, const size_t *idx, size_t n,
 	size_t		 i;
 	int		 rc = -1, status;
 
+	/* the outcomes it tells of are durable before it is queued */
+	msg_sync(m);
 	if ((dr = calloc(n, sizeof(*dr))) == NULL)
 		return -1;
 	memset(&d, 0, sizeof(d));
@@ -148,9 +150,11 @@ set_state(struct msg *m, size_t i, char state)
 {
 	struct qrcpt	*r = &m->env.rcpt[i];
 
-	if (queue_rcpt_update(m->fd, r, state, r->next, r->tries) == -1 ||
-	    fdatasync(m->fd) == -1)
+	if (queue_rcpt_update(m->fd, r, state, r->next, r->tries) == -1)
 		log_warn("%s: recording <%s>", m->env.id, r->addr);
+	/* durable before the file can go: a notice is never sent twice */
+	m->dirty = 1;
+	msg_sync(m);
 }
 
 static void

@@ -315,6 +315,46 @@ msg_free(struct msg *m)
 	free(m);
 }
 
+/*
+ * Group commit (DESIGN.md, queue rule 3).  record() writes each outcome
+ * into the queue file at once, and the syncs wait for the end of the
+ * event loop's turn, before the runner sleeps in poll() again:
+ * runner_commit() fdatasyncs each open message with new records, once
+ * for all the results of the turn, and fsyncs queue/ once for all the
+ * files removed in the turn.  A message whose every recipient is final
+ * and that needs no notice is unlinked without syncing its records
+ * first: the unlink made durable by the folder's fsync says the same
+ * as the records would.  A crash (a power cut; a killed runner loses
+ * nothing, the kernel has the writes) before the commit sends again the
+ * recipients whose outcome the runner read in that turn, which count
+ * as in flight: nothing outside the runner learnt of them.  A message
+ * that gets a notice is synced before the notice is queued, and its B
+ * states before it is removed, so no notice is ever sent twice.
+ */
+void
+msg_sync(struct msg *m)
+{
+	if (!m->dirty)
+		return;
+	if (fdatasync(m->fd) == -1)
+		log_warn("%s: recording the outcomes", m->env.id);
+	m->dirty = 0;
+}
+
+void
+runner_commit(void)
+{
+	struct msg	*m;
+
+	TAILQ_FOREACH(m, &R.msgs, entry)
+		msg_sync(m);
+	if (R.unlinks_unsynced) {
+		if (fsync(R.qdirfd) == -1)
+			log_warn("fsync %s/queue", R.qdir);
+		R.unlinks_unsynced = 0;
+	}
+}
+
 /* Nothing of the message is queued or running: notices, then done. */
 static void
 msg_finish(struct msg *m)
@@ -326,11 +366,15 @@ msg_finish(struct msg *m)
 
 	left = notify_finish(m);
 	if (left == 0) {
-		if (queue_path(&p, R.qdir, "queue", m->env.id) == 0 &&
-		    unlink(p.s) == -1)
-			log_warn("%s", p.s);
-		else
+		if (queue_path(&p, R.qdir, "queue", m->env.id) == -1 ||
+		    unlink(p.s) == -1) {
+			log_warn("%s", p.s ? p.s : m->env.id);
+			msg_sync(m);
+		} else {
 			log_info("%s: removed", m->env.id);
+			if (m->dirty)
+				R.unlinks_unsynced = 1;
+		}
 		buf_free(&p);
 		TAILQ_REMOVE(&R.msgs, m, entry);
 		R.nmsgs--;
@@ -343,6 +387,7 @@ msg_finish(struct msg *m)
 		due = runner_now() + retry_interval(1);
 	q->due = due;
 	q->active = 0;
+	msg_sync(m);	/* before its fd (and so its lock) goes */
 	TAILQ_REMOVE(&R.msgs, m, entry);
 	R.nmsgs--;
 	msg_free(m);
@@ -558,6 +603,21 @@ open_trigger(void)
 	return fd;
 }
 
+/* queue/ itself, for the fsync that makes the turn's unlinks durable */
+static int
+open_queue_dir(void)
+{
+	struct buf	 p = BUF_INIT;
+	int		 fd;
+
+	if (queue_path(&p, R.qdir, "queue", NULL) == -1)
+		fatalx("out of memory");
+	if ((fd = open(p.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		fatal("%s", p.s);
+	buf_free(&p);
+	return fd;
+}
+
 static void
 setup_signals(void)
 {
@@ -591,6 +651,7 @@ runner_run(void)
 	backoff_load();
 	if (R.daemon)
 		trig = open_trigger();
+	R.qdirfd = open_queue_dir();
 	for (;;) {
 		now = runner_now();
 		if (need_scan || (R.daemon && now - last_scan >=
@@ -612,6 +673,8 @@ runner_run(void)
 		}
 		if (R.backoff_dirty)
 			backoff_save();
+		/* the turn's outcomes, once the freed slots are refilled */
+		runner_commit();
 		if (got_term && TAILQ_EMPTY(&R.jobs))
 			break;
 		/* one pass ends when idle and no notice it queued is left */
@@ -693,6 +756,8 @@ runner_run(void)
 	}
 	if (R.backoff_dirty)
 		backoff_save();
+	runner_commit();
+	close(R.qdirfd);
 	free(pfd);
 	free(pjob);
 	return 0;

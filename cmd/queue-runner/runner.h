@@ -34,6 +34,7 @@ struct msg {
 	struct qenv	 env;
 	struct rinfo	*ri;
 	int		 outstanding;	/* tasks queued or running */
+	int		 dirty;		/* records written, not yet synced */
 	struct qent	*qe;
 };
 TAILQ_HEAD(msglist, msg);
@@ -99,6 +100,8 @@ struct runner {
 	struct task	*ltasks;	/* local tasks waiting */
 	size_t		 nlt, lcap, lhead;
 	int		 backoff_dirty;
+	int		 unlinks_unsynced;	/* removed with unsynced records */
+	int		 qdirfd;		/* queue/, for its fsync */
 };
 
 extern struct runner	 R;
@@ -108,6 +111,8 @@ time_t	 runner_now(void);
 int	 runner_run(void);
 time_t	 retry_interval(int tries);
 void	 msg_task_done(struct msg *);
+void	 msg_sync(struct msg *);
+void	 runner_commit(void);
 int	 rcpt_is_local(const char *addr);
 const char *rcpt_domain(const char *addr);
 
