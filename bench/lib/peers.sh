@@ -284,3 +284,95 @@ while True:
 print(c)
 PY
 }
+
+# OpenSMTPD, private.  Debian's build has its paths compiled in: the
+# queue in /var/spool/smtpd, the control socket /var/run/smtpd.sock,
+# its helpers in /usr/libexec/opensmtpd, the chroot of its unprivileged
+# processes /var/lib/opensmtpd/empty, and the accounts opensmtpd and
+# opensmtpq.  It runs in a private mount namespace (unshare -m) where
+# its own folders are bind-mounted over those paths, the unpacked usr/
+# and var/lib/ are overlaid read-only on /usr and /var/lib, and private
+# copies of /etc/passwd and /etc/group carry its accounts: nothing is
+# written, and no account added, outside DIR.  A private
+# /etc/resolv.conf (`lookup file`) keeps its look-up of each client's
+# name in /etc/hosts: it asks DNS for every connection otherwise, and
+# DNS is not on loopback.  Unpacked into a root of its own: its
+# sendmail, newaliases and makemap would overwrite Postfix's in $PR.
+OSR=$PEERS/opensmtpd/root
+opensmtpd_fetch() {
+	(PEERS=$PEERS/opensmtpd PR=$OSR; peers_fetch opensmtpd) || exit 1
+}
+opensmtpd_version() { "$OSR/usr/sbin/smtpd" -h 2>&1 | sed -n 's/^version: *//p' | head -1; }
+
+# free_id N: the first uid and gid from N up that /etc/passwd and
+# /etc/group do not use
+free_id() {
+	i=$1
+	while getent passwd "$i" >/dev/null || getent group "$i" >/dev/null; do i=$((i + 1)); done
+	echo "$i"
+}
+
+# opensmtpd_setup DIR PORT: accepts mail for alice@example.test on
+# 127.0.0.1:PORT and delivers it (with its mail.maildir) to the Maildir
+# DIR/mail/alice as the private account osbench, through a virtual
+# table; no other recipient.  smtp limit max-mails: its default of 100
+# messages a session would cut smtp-source -d short (posta and Postfix
+# have no such limit).
+opensmtpd_setup() {
+	od=$1 port=$2
+	rm -rf "$od"
+	mkdir -p "$od/spool" "$od/run" "$od/etc" "$od/mail"
+	cp /etc/passwd "$od/etc/passwd"
+	cp /etc/group "$od/etc/group"
+	u=$(free_id 64900)
+	for a in opensmtpd opensmtpq osbench; do
+		echo "$a:x:$u:$u:OpenSMTPD bench:/var/lib/opensmtpd/empty:/usr/sbin/nologin" >>"$od/etc/passwd"
+		echo "$a:x:$u:" >>"$od/etc/group"
+		[ "$a" = osbench ] && chown "$u:$u" "$od/mail"
+		u=$(free_id $((u + 1)))
+	done
+	printf 'nameserver 127.0.0.1\nlookup file\n' >"$od/etc/resolv.conf"
+	cat >"$od/etc/smtpd.conf" <<EOT
+smtp limit max-mails 1000000
+table vusers { alice@example.test = osbench }
+listen on 127.0.0.1 port $port hostname os.example.test
+action "local" maildir "$od/mail/alice" virtual <vusers>
+match from any for domain "example.test" action "local"
+EOT
+}
+# opensmtpd_start DIR [smtpd options]: smtpd -d (its log in
+# DIR/smtpd.log); DIR/pid is its master, the root of its process tree
+opensmtpd_start() {
+	od=$1
+	shift
+	# shellcheck disable=SC2016
+	unshare -m --propagation private sh -c 'd=$0 r=$1; shift
+	    mount --bind "$d/spool" /var/spool &&
+	    mount --bind "$d/run" /run &&
+	    mount --bind "$d/etc/passwd" /etc/passwd &&
+	    mount --bind "$d/etc/group" /etc/group &&
+	    mount --bind "$d/etc/resolv.conf" /etc/resolv.conf &&
+	    mount -t overlay overlay -o "lowerdir=$r/usr:/usr" /usr &&
+	    mount -t overlay overlay -o "lowerdir=$r/var/lib:/var/lib" /var/lib &&
+	    exec /usr/sbin/smtpd -d -f "$d/etc/smtpd.conf" "$@"' "$od" "$OSR" "$@" \
+	    >"$od/smtpd.log" 2>&1 &
+	echo $! >"$od/pid"
+}
+opensmtpd_pid() { cat "$1/pid"; }
+opensmtpd_stop() {
+	[ -s "$1/pid" ] || return 0
+	p=$(cat "$1/pid")
+	rm -f "$1/pid"
+	kill "$p" 2>/dev/null || return 0
+	i=0
+	while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+}
+# opensmtpd_queued DIR: messages in its queue
+opensmtpd_queued() { find "$1/spool/smtpd/queue" -name message 2>/dev/null | wc -l; }
+
+# listen_drops: the system's count of connections dropped because a
+# listening socket's accept queue was full (TcpExt ListenDrops)
+listen_drops() {
+	awk '/^TcpExt:/ { if (!h) { for (i = 2; i <= NF; i++) if ($i == "ListenDrops") c = i; h = 1; next }
+	    print (c ? $c : 0); exit }' /proc/net/netstat 2>/dev/null || echo 0
+}
