@@ -42,12 +42,7 @@ scratch(void)
 {
 	if (md[0] != '\0')
 		return;
-	strlcpy(md, "/dev/shm/fuzz_mdeliver.XXXXXX", sizeof(md));
-	if (mkdtemp(md) == NULL) {
-		strlcpy(md, "/tmp/fuzz_mdeliver.XXXXXX", sizeof(md));
-		if (mkdtemp(md) == NULL)
-			abort();
-	}
+	fuzz_scratch(md, sizeof(md), "fuzz_mdeliver");
 	if (maildir_make(md) == -1 || realpath(md, mdreal) == NULL)
 		abort();
 }

@@ -29,19 +29,6 @@
 static char	 md[64];
 
 static void
-scratch(void)
-{
-	if (md[0] != '\0')
-		return;
-	strlcpy(md, "/dev/shm/fuzz_mdfiles.XXXXXX", sizeof(md));
-	if (mkdtemp(md) == NULL) {
-		strlcpy(md, "/tmp/fuzz_mdfiles.XXXXXX", sizeof(md));
-		if (mkdtemp(md) == NULL)
-			abort();
-	}
-}
-
-static void
 put(const char *file, const char *s, size_t n)
 {
 	char	 p[PATH_MAX];
@@ -147,7 +134,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char		*name;
 	size_t		 n;
 
-	scratch();
+	fuzz_scratch(md, sizeof(md), "fuzz_mdfiles");
 	nl = memchr(s, '\n', size);
 	n = nl ? (size_t)(nl - s) : size;
 	if ((name = strndup(s, n)) == NULL)

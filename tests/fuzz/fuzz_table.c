@@ -31,15 +31,11 @@ static char	 path[PATH_MAX];
 static void
 scratch(void)
 {
-	char	 dir[] = "/dev/shm/fuzz_table.XXXXXX";
+	static char	 dir[64];
 
 	if (path[0] != '\0')
 		return;
-	if (mkdtemp(dir) == NULL) {
-		strlcpy(dir, "/tmp/fuzz_table.XXXXXX", sizeof(dir));
-		if (mkdtemp(dir) == NULL)
-			abort();
-	}
+	fuzz_scratch(dir, sizeof(dir), "fuzz_table");
 	snprintf(path, sizeof(path), "%s/table", dir);
 }
 

@@ -37,12 +37,7 @@ scratch(void)
 {
 	if (dir[0] != '\0')
 		return;
-	strlcpy(dir, "/dev/shm/fuzz_users.XXXXXX", sizeof(dir));
-	if (mkdtemp(dir) == NULL) {
-		strlcpy(dir, "/tmp/fuzz_users.XXXXXX", sizeof(dir));
-		if (mkdtemp(dir) == NULL)
-			abort();
-	}
+	fuzz_scratch(dir, sizeof(dir), "fuzz_users");
 	snprintf(path, sizeof(path), "%s/users", dir);
 }
 
