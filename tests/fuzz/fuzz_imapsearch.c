@@ -16,10 +16,12 @@
  *  - LARGER / SMALLER and the internal-date keys against the UTC day
  *    of the internal date; SENT* keys consistent with each other;
  *  - text keys case-insensitive (ASCII), a FROM/TO/CC/BCC/SUBJECT or
- *    BODY match is a TEXT match, FROM x is HEADER FROM x.
+ *    BODY match is a TEXT match, FROM x is HEADER FROM x; in a plain
+ *    message a piece of the Subject or of the body is found.
  */
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "imapparse.h"
 #include "imapsearch.h"
@@ -302,6 +304,110 @@ check_key(struct imap_search *k, struct imap_smsg *m)
 		check_key(kid, m);
 }
 
+/* Does the key with needle n[0..len) match?  (-1: not read) */
+static int
+eval_str(enum imap_skey type, const char *field, const char *n, size_t len,
+    struct imap_smsg *m)
+{
+	struct imap_search	 t;
+	char			*s;
+	int			 r;
+
+	if ((s = strndup(n, len)) == NULL)
+		abort();
+	memset(&t, 0, sizeof(t));
+	t.type = type;
+	if (type == SK_HEADER) {
+		t.str = (char *)field;
+		t.str2 = s;
+	} else
+		t.str = s;
+	r = eval(&t, m);
+	free(s);
+	return r;
+}
+
+static int
+printable(const char *s, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < 32 || s[i] > 126)
+			return 0;
+	return 1;
+}
+
+/*
+ * In a plain message (fields "Name: value" of printable ASCII, no
+ * Content-* field, no encoded word), a piece of the Subject is found by
+ * SUBJECT, HEADER Subject and TEXT, and a piece of the body by BODY and
+ * TEXT.
+ */
+static void
+check_found(const struct fmsg *f, struct imap_smsg *m, unsigned int pick)
+{
+	const char	*p = f->s, *e = f->s + f->len, *nl, *c, *subj = NULL;
+	size_t		 slen = 0, off, n;
+	int		 mime = 0, prev_subj = 0;
+
+	if (f->fail)
+		return;
+	for (;;) {
+		if (p == e)
+			return;		/* no body */
+		nl = memchr(p, '\n', (size_t)(e - p));
+		if (nl == NULL)
+			return;
+		if (nl == p)
+			break;
+		if (!printable(p, (size_t)(nl - p)))
+			return;
+		if (*p == ' ' || *p == '\t') {
+			if (prev_subj)
+				subj = NULL;	/* folded: not plain */
+			p = nl + 1;
+			continue;
+		}
+		if ((c = memchr(p, ':', (size_t)(nl - p))) == NULL || c == p ||
+		    memchr(p, ' ', (size_t)(c - p)) != NULL)
+			return;
+		if (c - p > 8 && strncasecmp(p, "Content-", 8) == 0)
+			mime = 1;
+		prev_subj = 0;
+		if (c - p == 7 && strncasecmp(p, "Subject", 7) == 0 &&
+		    subj == NULL) {
+			for (subj = c + 1; subj < nl && (*subj == ' ' ||
+			    *subj == '\t'); subj++)
+				;
+			slen = (size_t)(nl - subj);
+			prev_subj = 1;
+		}
+		p = nl + 1;
+	}
+	p++;	/* the body */
+	if (subj != NULL && slen > 0 && memmem(subj, slen, "=?", 2) == NULL) {
+		off = pick % slen;
+		n = 1 + (pick >> 8) % 8;
+		if (n > slen - off)
+			n = slen - off;
+		FUZZ_CHECK(eval_str(SK_SUBJECT, NULL, subj + off, n, m) == 1);
+		FUZZ_CHECK(eval_str(SK_HEADER, "subject", subj + off, n, m) ==
+		    1);
+		FUZZ_CHECK(eval_str(SK_TEXT, NULL, subj + off, n, m) == 1);
+	}
+	if (mime || p >= e)
+		return;
+	off = pick % (size_t)(e - p);
+	for (n = 0; n < 8 && off + n < (size_t)(e - p) &&
+	    p[off + n] >= 32 && p[off + n] <= 126; n++)
+		;
+	if (n > 0) {
+		FUZZ_CHECK(eval_str(SK_BODY, NULL, p + off, n, m) == 1);
+		FUZZ_CHECK(eval_str(SK_TEXT, NULL, p + off, n, m) == 1);
+	}
+}
+
 static uint32_t
 get32(const uint8_t *p)
 {
@@ -377,6 +483,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(not == (whole == -1 ? -1 : !whole));
 		}
 		check_key(c.search, &m);
+		check_found(&f, &m, (unsigned int)(data[3] << 8 | data[4]));
 		if (f.fail)
 			FUZZ_CHECK(whole != -1 ||
 			    imap_search_needs_text(c.search));
