@@ -1,16 +1,17 @@
 #!/usr/bin/env bats
-# Crashes of the whole path: CRASH_N (1000; issue 9 asks 2000, which
-# takes some 100 s on a loaded machine) messages through posta-smtpd
+# Crashes of the whole path: CRASH_N (2000) messages through posta-smtpd
 # while posta-enqueue, posta-queue-runner and posta-local are killed with
 # SIGKILL at random moments.  What got a 250 is delivered, in the end;
 # only what was in flight may come twice (the count is printed, with the
 # messages queued although their client saw the enqueue die).
 #
-# Not part of a plain make check: run it with `make check CRASH=1` or
-# TESTS=tests/crash.bats.  Once (1 run in about 6, on a loaded machine) a
-# message that got a 250 was still queued when the 120 s drain wait
-# ended; the wait is now 300 s, and the queue listing is printed when it
-# does not drain, to find out why.
+# `make check CRASH=0` leaves it out.  It once (1 run in about 12)
+# left a message queued: a posta-local wrapper, rewritten in place at the
+# end of the traffic, was read half old and half new by sh, which exited
+# 2; the runner took that for a permanent failure and bounced the
+# message to its remote sender, where it stayed.  The wrappers are now
+# renamed into place, and the runner defers any exit status that is no
+# sysexits code (tests/queue-runner.bats).  No kill may cause a notice.
 
 load 'helpers/common'
 load 'helpers/runner'
@@ -44,7 +45,7 @@ teardown() {
 }
 
 @test "messages over SMTP while posta-enqueue, the runner and posta-local die by SIGKILL: every 250 is delivered" {
-	N=${CRASH_N:-1000}
+	N=${CRASH_N:-2000}
 	serve posta-smtpd -m mx
 	# the runner, started again each time it is killed
 	spawn sh -c 'while [ ! -e "$1" ]; do posta-queue-runner -d 2>>"$2"; done' \
@@ -88,6 +89,9 @@ teardown() {
 	[ "$accepted" -ge $((N / 2)) ]
 	[ "$(queue_count)" -eq 0 ]
 	[ "$missing" -eq 0 ]
+	# a SIGKILL is never a reason to return mail
+	run grep 'non-delivery notice' "$BATS_TEST_TMPDIR/runner.log"
+	[ "$status" -ne 0 ]
 	# twice only what was in flight: the queue_local_procs deliveries
 	# of a killed runner, or a posta-local killed after its rename
 	[ "$twice" -le $((4 * $(grep -c runner "$BATS_TEST_TMPDIR/kills") + $(grep -c local "$BATS_TEST_TMPDIR/kills"))) ]

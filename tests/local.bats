@@ -452,3 +452,25 @@ dave@other.test"
 	assert_failure 65
 	[ "$(maildir_count "$ALICE")" -eq 0 ]
 }
+
+@test "with nobody left to read its answer on the pipe (a runner killed), it delivers nothing; with a reader it delivers" {
+	printf 'Subject: orphan\n\nbody\n' >"$M"
+	run python3 - "$M" <<'PY'
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)		# the runner that would read the status line is gone
+with open(sys.argv[1], "rb") as m:
+	p = subprocess.run(["posta-local", "-i", "Q1", "alice@example.test"],
+	    stdin=m, stdout=w)
+# 75, or death by SIGPIPE while it says so: either is "try again"
+print(p.returncode)
+PY
+	assert_success
+	[[ $output == 75 || $output == -13 ]]
+	[ -z "$(ls -A "$ALICE/new")" ]
+	[ -z "$(ls -A "$ALICE/tmp")" ]
+	# the same through a pipe that is read
+	run sh -c 'posta-local -i Q2 alice@example.test <"$1" | cat' sh "$M"
+	assert_output "2.0.0 delivered to alice@example.test"
+	[ "$(ls "$ALICE/new" | wc -l)" -eq 1 ]
+}

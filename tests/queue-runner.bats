@@ -399,3 +399,31 @@ while True: c.append(s.accept())' "$SLOW_PORT"
 	run sh -c "cat $INST/mail/bob/new/* | grep '^Subject: term' | sort | uniq -d"
 	assert_output ''
 }
+
+@test "a posta-local that ends without an answer (a status outside sysexits) defers the recipient; 67 fails it" {
+	progs=$BATS_TEST_TMPDIR/progs
+	mkdir -p "$progs"
+	for p in "$BIN"/*; do
+		ln -sf "$p" "$progs/"
+	done
+	rm -f "$progs/posta-local"
+	printf '#!/bin/sh\nexit 2\n' >"$progs/posta-local"
+	chmod 755 "$progs/posta-local"
+	conf_set program_dir "$progs"
+	printf 'Subject: kept\n\nbody\n' | queue_msg alice@example.test bob@example.test
+	run_once
+	# kept, not returned: the only message queued is the one sent
+	[ "$(queue_count)" -eq 1 ]
+	run posta-queue-runner -l
+	assert_output --partial '<bob@example.test>  pending, tries 1, next '
+	[ "$(mail_count alice)" -eq 0 ]
+	# a real answer of a lasting fault fails it, with a notice
+	printf '#!/bin/sh\ncase "$*" in *bob@*) echo "5.1.1 no such user"; exit 67;; esac\nexec "%s/posta-local" "$@"\n' \
+	    "$BIN" >"$progs/posta-local.new"
+	chmod 755 "$progs/posta-local.new"
+	mv -f "$progs/posta-local.new" "$progs/posta-local"
+	POSTA_FAKE_NOW=+600 run_once
+	[ "$(queue_count)" -eq 0 ]
+	[ "$(mail_count alice)" -eq 1 ]
+	grep -q '^Status: 5\.1\.1' "$(mail_files alice)"
+}

@@ -3,6 +3,7 @@
  * Maildir, re-injection and commands.  See posta-local(8).
  */
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <ctype.h>
@@ -10,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -251,6 +253,27 @@ folder_name(const char *maildir, const char *tag, char *out, size_t outlen)
 }
 
 /* Deliver into maildir (or its folder tag); name gets the new/ name. */
+/*
+ * Whether the reader of the one status line is gone: the runner reads
+ * it from a pipe, and a runner that died (SIGKILL, a crash) records no
+ * outcome, so the next one would deliver the message again.  On a
+ * pipe's write end without a reader poll(2) reports POLLERR: better
+ * to give up (the next runner delivers it once) than to deliver a
+ * message nobody will mark as delivered.
+ */
+static int
+caller_gone(void)
+{
+	struct pollfd	 pfd;
+	struct stat	 st;
+
+	if (fstat(STDOUT_FILENO, &st) == -1 || !S_ISFIFO(st.st_mode))
+		return 0;
+	pfd.fd = STDOUT_FILENO;
+	pfd.events = POLLOUT;
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP));
+}
+
 static void
 deliver_maildir(struct local *l, const char *maildir, const char *tag,
     char *name, size_t namelen)
@@ -278,6 +301,11 @@ deliver_maildir(struct local *l, const char *maildir, const char *tag,
 	    mdeliver_write(&md, l->msg.s ? l->msg.s : "", l->msg.len) == -1) {
 		mdeliver_abort(&md);
 		maildir_failed(l, dir);
+	}
+	if (caller_gone()) {
+		mdeliver_abort(&md);
+		local_finish(l, EX_TEMPFAIL, "4.3.0",
+		    "the caller is gone: not delivered");
 	}
 	if (mdeliver_commit(&md) == -1)
 		maildir_failed(l, dir);

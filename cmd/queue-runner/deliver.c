@@ -403,6 +403,37 @@ exit_text(int status, char *out, size_t len)
 		snprintf(out, len, "status %d", status);
 }
 
+/*
+ * D, T or F for posta-local's exit code (-1: killed by a signal).  Only
+ * the sysexits(3) codes that name a lasting fault fail the recipient;
+ * EX_TEMPFAIL, EX_OSERR, EX_IOERR and EX_CONFIG are faults of this
+ * host that may mend, and a status outside sysexits (a shell's 2, a
+ * crash's 1, 126 or 127 of an exec) is no answer at all: the mail is
+ * kept and tried again, never bounced for a fault of ours.
+ */
+static int
+local_result(int code)
+{
+	switch (code) {
+	case 0:
+		return 'D';
+	case EX_USAGE:
+	case EX_DATAERR:
+	case EX_NOINPUT:
+	case EX_NOUSER:
+	case EX_NOHOST:
+	case EX_UNAVAILABLE:
+	case EX_SOFTWARE:
+	case EX_OSFILE:
+	case EX_CANTCREAT:
+	case EX_PROTOCOL:
+	case EX_NOPERM:
+		return 'F';
+	default:
+		return 'T';
+	}
+}
+
 /* posta-local's exit and its one line: the outcome. */
 static void
 local_finish(struct job *j)
@@ -413,9 +444,7 @@ local_finish(struct job *j)
 
 	if (WIFEXITED(j->status))
 		code = WEXITSTATUS(j->status);
-	/* 0 delivered, 75 and signals temporary, other EX_ codes permanent */
-	result = code == 0 ? 'D' : code == -1 || code == EX_TEMPFAIL ? 'T' :
-	    'F';
+	result = local_result(code);
 	buf_addc(&j->out, '\0');
 	line = j->out.s;
 	line[strcspn(line, "\r\n")] = '\0';

@@ -52,11 +52,14 @@ kill_wrappers() {
 	local dir=$1 n=$2 log=$3 p
 	mkdir -p "$dir"
 	for p in "$BIN"/*; do
-		ln -sf "$p" "$dir/"
+		[ -e "$dir/${p##*/}" ] || ln -s "$p" "$dir/"
 	done
+	# each wrapper is written aside and renamed over: a posta-local
+	# started while the wrappers change must read a whole script (sh
+	# reads a script as it runs it; a rewrite in place once gave it a
+	# syntax error, exit status 2)
 	for p in posta-enqueue posta-local; do
-		rm -f "$dir/$p"
-		cat >"$dir/$p" <<EOT
+		cat >"$dir/.$p.new" <<EOT
 #!/bin/sh
 # stdin through fd 3: an asynchronous list would get /dev/null (even
 # with <&0 in dash)
@@ -74,7 +77,8 @@ st=\$?
 [ \$st -gt 128 ] && kill -\$((st - 128)) \$\$
 exit \$st
 EOT
-		chmod 755 "$dir/$p"
+		chmod 755 "$dir/.$p.new"
+		mv -f "$dir/.$p.new" "$dir/$p"
 	done
 }
 
