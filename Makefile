@@ -151,7 +151,8 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/bin/%)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/%.o)
 # program files a target tests besides lib/
 FUZZ_EXTRA_mimehdr = build/fuzz/cmd/mime-encode/hdr.o
-FUZZ_EXTRA_OBJ = $(FUZZ_EXTRA_mimehdr)
+FUZZ_EXTRA_sendmail = build/fuzz/cmd/sendmail/inject.o
+FUZZ_EXTRA_OBJ = $(FUZZ_EXTRA_mimehdr) $(FUZZ_EXTRA_sendmail)
 .SECONDARY: $(FUZZ_EXTRA_OBJ)
 
 build/fuzz/%.o: %.c $(wildcard lib/*.h lib/*.def cmd/*/*.h) Makefile

@@ -206,6 +206,13 @@ sent_day(struct ctx *c, long *day)
 	return r;
 }
 
+/* The UTC day of a time, rounded down: 31-Dec-1969 23:00 is day -1. */
+static long
+utc_day(time_t t)
+{
+	return (long)(t >= 0 ? t / 86400 : -((-(t + 1)) / 86400) - 1);
+}
+
 static int eval(const struct imap_search *, struct ctx *);
 
 static int
@@ -268,11 +275,11 @@ eval(const struct imap_search *k, struct ctx *c)
 	case SK_SMALLER:
 		return m->size < k->num;
 	case SK_BEFORE:
-		return m->date / 86400 < k->day;
+		return utc_day(m->date) < k->day;
 	case SK_ON:
-		return m->date / 86400 == k->day;
+		return utc_day(m->date) == k->day;
 	case SK_SINCE:
-		return m->date / 86400 >= k->day;
+		return utc_day(m->date) >= k->day;
 	case SK_SENTBEFORE:
 	case SK_SENTON:
 	case SK_SENTSINCE:

@@ -598,6 +598,27 @@ out:
  * hierarchy separator written as a TAB (and \001-escapes). */
 static const char subs_v2[] = "V\t2\n\n";
 
+/* One name as subs_read() reads it back: '.' as a TAB, and a TAB, CR,
+ * LF or \001 in the name itself escaped with \001. */
+static void
+subs_put(struct buf *b, const char *name)
+{
+	const char	*p;
+
+	for (p = name; *p; p++) {
+		if (*p == '.')
+			buf_addc(b, '\t');
+		else if (*p == '\t' || *p == '\r' || *p == '\n' ||
+		    *p == '\001') {
+			buf_addc(b, '\001');
+			buf_addc(b, *p == '\t' ? 't' : *p == '\r' ? 'r' :
+			    *p == '\n' ? 'n' : '1');
+		} else
+			buf_addc(b, *p);
+	}
+	buf_addc(b, '\n');
+}
+
 static int
 subs_read(const char *maildir, struct md_list *l)
 {
@@ -639,7 +660,9 @@ subs_read(const char *maildir, struct md_list *l)
 			} else
 				buf_addc(&nm, *p);
 		}
-		if (nm.len && list_add(l, nm.s, nm.len) == -1) {
+		/* (a name that an escaped NUL ends at once is none) */
+		if (nm.len && nm.s[0] != '\0' &&
+		    list_add(l, nm.s, nm.len) == -1) {
 			buf_free(&nm);
 			free(line);
 			fclose(fp);
@@ -665,7 +688,6 @@ md_subscribe(const char *maildir, const char *name, int on)
 	char		 path[PATH_MAX], lock[PATH_MAX];
 	struct md_list	 l;
 	struct buf	 b = BUF_INIT;
-	const char	*p;
 	size_t		 i;
 	int		 fd = -1, found = 0, r = -1, waited = 0;
 	struct stat	 st;
@@ -708,15 +730,11 @@ md_subscribe(const char *maildir, const char *name, int on)
 			if (found++ || !on)
 				continue;
 		}
-		for (p = l.names[i]; *p; p++)
-			buf_addc(&b, *p == '.' ? '\t' : *p);
-		buf_addc(&b, '\n');
+		/* names another program wrote, kept as they are */
+		subs_put(&b, l.names[i]);
 	}
-	if (on && !found) {
-		for (p = name; *p; p++)
-			buf_addc(&b, *p == '.' ? '\t' : *p);
-		buf_addc(&b, '\n');
-	}
+	if (on && !found)
+		subs_put(&b, name);
 	md_list_free(&l);
 	if (write(fd, b.s, b.len) != (ssize_t)b.len || fsync(fd) == -1)
 		goto out;

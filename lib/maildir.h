@@ -151,8 +151,9 @@ int	md_folder_rename(const char *maildir, const char *oldname,
 
 /* Subscriptions: the `subscriptions' file in the Maildir, in Dovecot's
  * version 2 form (a "V\t2" line and an empty one, then a name a line
- * with TAB for the hierarchy separator); version 1 files (a name a
- * line) are read too.  Changed under `subscriptions.lock' (created
+ * with TAB for the hierarchy separator, and a TAB, CR, LF or \001 in a
+ * name as \001 and t, r, n or 1); version 1 files (a name a line) are
+ * read too.  Changed under `subscriptions.lock' (created
  * exclusively, written, renamed over the file). */
 int	md_subscriptions(const char *maildir, struct md_list *);
 int	md_subscribe(const char *maildir, const char *name, int on);

@@ -844,6 +844,9 @@ keywords_load(struct keywords *kw, const char *dir)
 	if ((fp = fopen(path, "re")) == NULL)
 		return errno == ENOENT ? 0 : -1;
 	while ((len = getline(&line, &cap, fp)) != -1) {
+		/* the name ends at a NUL: its line end is trimmed there, so
+		 * that what keywords_save() writes reads back the same */
+		len = (ssize_t)strlen(line);
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
 		if ((sp = strchr(line, ' ')) == NULL || sp[1] == '\0')

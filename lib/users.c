@@ -347,12 +347,16 @@ users_edit(const char *path, enum edit_op op, const char *address,
 				found = 1;
 				if (op == EDIT_DELETE)
 					continue;
-				if (op == EDIT_HASH) {
-					c = strchr(c + 1, ':');
-					if (c == NULL)
-						continue;
-					buf_printf(&out, "%.*s:%s%s", (int)alen,
-					    line, hash, c);
+				/* (a line without a maildir stays as it is) */
+				if (op == EDIT_HASH &&
+				    (c = strchr(c + 1, ':')) != NULL) {
+					/* the rest as it is, NULs and all, so
+					 * that its line end stays */
+					buf_printf(&out, "%.*s:%s", (int)alen,
+					    line, hash);
+					buf_add(&out, c, (size_t)(line + len - c));
+					if (line[len - 1] != '\n')
+						buf_addc(&out, '\n');
 					continue;
 				}
 			}
@@ -437,9 +441,10 @@ int
 users_add(const char *path, const char *address, const char *hash,
     const char *maildir, char *err, size_t errlen)
 {
-	if (!users_address_ok(address) || strchr(hash, ':') != NULL ||
-	    strchr(hash, '\n') != NULL || strchr(maildir, '\n') != NULL ||
-	    maildir[0] == '\0') {
+	/* no line end in a field: a CR before the LF would be read back
+	 * as part of the line end */
+	if (!users_address_ok(address) || strpbrk(hash, ":\r\n") != NULL ||
+	    strpbrk(maildir, "\r\n") != NULL || maildir[0] == '\0') {
 		snprintf(err, errlen, "bad entry for %s", address);
 		errno = EINVAL;
 		return -1;
@@ -457,7 +462,7 @@ int
 users_set_hash(const char *path, const char *address, const char *hash,
     char *err, size_t errlen)
 {
-	if (strchr(hash, ':') != NULL || strchr(hash, '\n') != NULL) {
+	if (strpbrk(hash, ":\r\n") != NULL) {
 		snprintf(err, errlen, "bad hash");
 		errno = EINVAL;
 		return -1;

@@ -7,10 +7,15 @@
 #ifndef POSTA_FUZZ_H
 #define POSTA_FUZZ_H
 
+#include <sys/stat.h>
+
+#include <ftw.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -59,6 +64,48 @@ fuzz_chunks_next(struct fuzz_chunks *c, size_t left)
 	if (k == 0)
 		k = 1;
 	return k < left ? k : left;
+}
+
+/*
+ * A scratch folder for targets that work on files, made once:
+ * /dev/shm/<name>.XXXXXX (memory, so fsync is cheap), else /tmp;
+ * removed with what is in it when the fuzzer exits.
+ */
+static char	fuzz_scratch_made[64];
+
+static inline int
+fuzz_scratch_rm1(const char *p, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	(void)remove(p);
+	return 0;
+}
+
+static inline void
+fuzz_scratch_rm(void)
+{
+	if (fuzz_scratch_made[0] != '\0')
+		(void)nftw(fuzz_scratch_made, fuzz_scratch_rm1, 16,
+		    FTW_DEPTH | FTW_PHYS);
+}
+
+static inline void
+fuzz_scratch(char *dir, size_t len, const char *name)
+{
+	if (dir[0] != '\0')
+		return;
+	if ((size_t)snprintf(dir, len, "/dev/shm/%s.XXXXXX", name) >= len)
+		abort();
+	if (mkdtemp(dir) == NULL &&
+	    ((size_t)snprintf(dir, len, "/tmp/%s.XXXXXX", name) >= len ||
+	    mkdtemp(dir) == NULL))
+		abort();
+	if (strlcpy(fuzz_scratch_made, dir, sizeof(fuzz_scratch_made)) <
+	    sizeof(fuzz_scratch_made))
+		atexit(fuzz_scratch_rm);
 }
 
 #endif

@@ -137,6 +137,46 @@ test_body_and_text_see_decoded_parts(void **state)
 	assert_int_equal(matches("NOT TEXT nowhere"), 1);
 }
 
+/* Found by fuzzing: a time before 1970 was given the day after its own. */
+static void
+test_internal_date_before_1970(void **state)
+{
+	const struct imap_limits lim = { 8, 100, 8 };
+	struct imap_smsg m = {
+		.seq = 1, .uid = 1, .maxseq = 1, .maxuid = 1,
+		.date = -3600,			/* 31-Dec-1969 23:00 UTC */
+		.has_keyword = kw_cb, .load = load_cb,
+	};
+	static const struct {
+		const char	*keys;
+		int		 r;
+	} t[] = {
+		{ "BEFORE 1-Jan-1970", 1 }, { "SINCE 1-Jan-1970", 0 },
+		{ "ON 1-Jan-1970", 0 }, { "SINCE 30-Dec-1969", 1 },
+		{ "BEFORE 30-Dec-1969", 0 },
+	};
+	struct imap_cmd	 c;
+	const char	*why;
+	char		 cmd[128];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "s SEARCH %s\r\n", t[i].keys);
+		if (imap_parse(cmd, strlen(cmd), &lim, &c, &why) != 0)
+			fail_msg("%s: %s", t[i].keys, why);
+		if (imap_search_eval(c.search, &m) != t[i].r)
+			fail_msg("%s: not %d", t[i].keys, t[i].r);
+		imap_cmd_free(&c);
+	}
+	/* a whole day before: still the day it is in */
+	m.date = -86400;
+	snprintf(cmd, sizeof(cmd), "s SEARCH SINCE 30-Dec-1969 BEFORE "
+	    "1-Jan-1970 NOT ON 30-Dec-1969\r\n");
+	assert_int_equal(imap_parse(cmd, strlen(cmd), &lim, &c, &why), 0);
+	assert_int_equal(imap_search_eval(c.search, &m), 1);
+	imap_cmd_free(&c);
+}
+
 int
 main(void)
 {
@@ -145,6 +185,7 @@ main(void)
 		cmocka_unit_test(test_headers_are_decoded_and_case_folded),
 		cmocka_unit_test(test_body_and_text_see_decoded_parts),
 		cmocka_unit_test(test_folding_beyond_ascii),
+		cmocka_unit_test(test_internal_date_before_1970),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -394,6 +394,33 @@ test_renaming_inbox_moves_its_messages(void **state)
 	md_close(old);
 }
 
+/* Found by fuzzing: a name with an escaped TAB or LF in it (Dovecot's
+ * \001 escapes) was written back raw, so a LF made two names of it; and
+ * an escaped NUL first made an empty name. */
+static void
+test_subscriptions_keep_escaped_names(void **state)
+{
+	struct fixture	*f = *state;
+	struct md_list	 l;
+	char		 p[PATH_MAX];
+	FILE		*fp;
+
+	snprintf(p, sizeof(p), "%s/subscriptions", f->dir);
+	assert_non_null(fp = fopen(p, "w"));
+	fputs("V\t2\n\nodd\001tname\nline\001nbreak\nsoh\0011x\n\0010x\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(md_subscribe(f->dir, "Sent", 1), 0);
+	assert_string_equal(slurp(f->dir, "subscriptions"), "V\t2\n\n"
+	    "odd\001tname\nline\001nbreak\nsoh\0011x\nSent\n");
+	assert_int_equal(md_subscriptions(f->dir, &l), 0);
+	assert_int_equal(l.n, 4);
+	assert_string_equal(l.names[0], "odd\tname");
+	assert_string_equal(l.names[1], "line\nbreak");
+	assert_string_equal(l.names[2], "soh\001x");
+	assert_string_equal(l.names[3], "Sent");
+	md_list_free(&l);
+}
+
 static void
 test_subscriptions_in_dovecot_form(void **state)
 {
@@ -1307,6 +1334,7 @@ main(void)
 		T(test_folders_for_deliveries_are_made_on_demand),
 		T(test_renaming_inbox_moves_its_messages),
 		T(test_subscriptions_in_dovecot_form),
+		T(test_subscriptions_keep_escaped_names),
 		T(test_sync_gives_uids_in_arrival_order_and_keeps_them),
 		T(test_changes_by_other_processes_are_seen),
 		T(test_a_delivery_reads_new_but_not_cur),

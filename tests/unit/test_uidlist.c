@@ -456,6 +456,27 @@ test_keywords_file_round_trip(void **state)
 	keywords_free(&back);
 }
 
+/* Found by fuzzing: "0 $Junk\r" and then a NUL came back as "$Junk\r",
+ * which keywords_save() wrote as a line that reads back as "$Junk". */
+static void
+test_keyword_line_end_before_a_nul(void **state)
+{
+	struct fixture	*f = *state;
+	struct keywords	 kw;
+	char		 path[PATH_MAX];
+	FILE		*fp;
+
+	memset(&kw, 0, sizeof(kw));
+	snprintf(path, sizeof(path), "%s/%s", f->dir, KEYWORDS_FILE);
+	assert_non_null(fp = fopen(path, "w"));
+	assert_int_equal(fwrite("0 $Junk\r\0\0\n1 a\rb\n", 1, 17, fp), 17);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(keywords_load(&kw, f->dir), 0);
+	assert_string_equal(kw.names[0], "$Junk");
+	assert_string_equal(kw.names[1], "a\rb");
+	keywords_free(&kw);
+}
+
 int
 main(void)
 {
@@ -490,6 +511,8 @@ main(void)
 		    test_many_records_are_found_by_base, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_keywords_file_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_keyword_line_end_before_a_nul, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -248,6 +248,53 @@ test_the_first_add_makes_the_file(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 }
 
+/* Found by fuzzing: a maildir ending in CR was read back without it. */
+static void
+test_no_line_end_in_a_field(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(users_add(f->file, "a@t", "$y$a", "mail/a\r", f->err,
+	    sizeof(f->err)), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(users_add(f->file, "a@t", "$y$\ra", "mail/a", f->err,
+	    sizeof(f->err)), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(users_add(f->file, "a@t", "$y$a", "mail/a", f->err,
+	    sizeof(f->err)), 0);
+	assert_int_equal(users_set_hash(f->file, "a@t", "$y$b\r", f->err,
+	    sizeof(f->err)), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_string_equal(read_users(f), "a@t:$y$a:mail/a\n");
+}
+
+/* Found by fuzzing: after a NUL, a new hash cut the line and its LF
+ * away, so that the next user's line became part of this maildir. */
+static void
+test_a_new_hash_keeps_the_rest_of_the_line(void **state)
+{
+	struct fixture	*f = *state;
+	static const char	 text[] = "a@t:$y$a:mail/a\0x\nb@t:$y$b:mail/b\n"
+				    "c@t:$y$c\n";
+	FILE		*fp;
+	char		 back[sizeof(text)];
+
+	assert_non_null(fp = fopen(f->file, "w"));
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, fp),
+	    sizeof(text) - 1);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(users_set_hash(f->file, "a@t", "$6$n", f->err,
+	    sizeof(f->err)), 0);
+	/* a line without a maildir is not dropped either */
+	assert_int_equal(users_set_hash(f->file, "c@t", "$6$n", f->err,
+	    sizeof(f->err)), 0);
+	assert_non_null(fp = fopen(f->file, "r"));
+	assert_int_equal(fread(back, 1, sizeof(back), fp), sizeof(text) - 1);
+	fclose(fp);
+	assert_memory_equal(back, "a@t:$6$n:mail/a\0x\nb@t:$y$b:mail/b\n"
+	    "c@t:$y$c\n", sizeof(text) - 1);
+}
+
 int
 main(void)
 {
@@ -259,6 +306,8 @@ main(void)
 		T(test_addresses_for_the_file),
 		T(test_edits_replace_the_file_whole),
 		T(test_the_first_add_makes_the_file),
+		T(test_no_line_end_in_a_field),
+		T(test_a_new_hash_keeps_the_rest_of_the_line),
 #undef T
 	};
 
