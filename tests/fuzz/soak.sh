@@ -5,11 +5,18 @@
 # crashes to build/fuzz/crash/; build/fuzz/soak.log gets a line per run
 # with the CPU seconds it used (sum them per target for the report).
 # usage: tests/fuzz/soak.sh SECS [name ...]   (after make fuzz)
+#        tests/fuzz/soak.sh sum [soak.log ...]  CPU seconds per target
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
-secs=${1:?usage: soak.sh SECS [name ...]}
+secs=${1:?usage: soak.sh SECS [name ...] | soak.sh sum [log ...]}
 shift
 b=$top/build/fuzz
+if [ "$secs" = sum ]; then
+	[ $# -gt 0 ] || set -- "$b/soak.log"
+	awk '{ for (i = 3; i <= NF; i++) if ($i ~ /^cpu=/) s[$2] += substr($i, 5) }
+	    END { for (t in s) printf "%-12s %8.0f\n", t, s[t] }' "$@" | sort
+	exit 0
+fi
 mkdir -p "$b/work" "$b/crash"
 while [ ! -e "$b/stop" ]; do
 	names=${*:-$(cd "$b/bin" && ls | sed 's/^fuzz_//')}

@@ -44,7 +44,8 @@ PY
 # usage: serve CMD ARGS...
 serve() {
 	PORT=$(free_port)
-	tcpserver -R -H -l 0 -c 200 127.0.0.1 "$PORT" "$@" 3>&- 2>>"$BATS_TEST_TMPDIR/tcpserver.log" &
+	# -b: a backlog of 100, not 20, for the tests that connect many at once
+	tcpserver -R -H -l 0 -c 200 -b 100 127.0.0.1 "$PORT" "$@" 3>&- 2>>"$BATS_TEST_TMPDIR/tcpserver.log" &
 	echo $! >>"$BATS_TEST_TMPDIR/pids"
 	wait_port "$PORT"
 }
