@@ -5,10 +5,10 @@
  * message from anyone.  The input's lines are folder names, its first
  * line the host, the whole input the message; 2 octets of it seed the
  * chunking.
- *  - maildir_folder_valid() against a model of mdeliver.h's rule, and
+ *  - md_folder_name_plain() against a model of maildir.h's rule, and
  *    a valid name never leaves the Maildir: no '/', no "..", no dot
  *    first, no cur/new/tmp part, accepted by the servers' md_name_ok();
- *    maildir_folder_make() makes exactly maildir/.name (a child of the
+ *    md_folder_make() makes exactly maildir/.name (a child of the
  *    Maildir, with cur/ new/ tmp/ and maildirfolder), and for any other
  *    name makes nothing and says EINVAL;
  *  - maildir_name() with the host: one file name (no '/', no ':', no
@@ -97,13 +97,13 @@ check_folder(const char *name)
 	static const char *subs[] = { "cur", "new", "tmp", "maildirfolder" };
 	struct stat	 st;
 	size_t		 i, before;
-	int		 v = maildir_folder_valid(name);
+	int		 v = md_folder_name_plain(name);
 
 	FUZZ_CHECK(v == model_folder_valid(name));
 	if (!v) {
 		before = entries(md);
 		errno = 0;
-		FUZZ_CHECK(maildir_folder_make(md, name, out, sizeof(out)) == -1);
+		FUZZ_CHECK(md_folder_make(md, name, out, sizeof(out)) == -1);
 		FUZZ_CHECK(errno == EINVAL);
 		FUZZ_CHECK(entries(md) == before);
 		return;
@@ -111,7 +111,7 @@ check_folder(const char *name)
 	FUZZ_CHECK(strchr(name, '/') == NULL && strstr(name, "..") == NULL);
 	FUZZ_CHECK(name[0] != '.');
 	FUZZ_CHECK(md_name_ok(name) && !md_is_inbox(name));
-	FUZZ_CHECK(maildir_folder_make(md, name, out, sizeof(out)) == 0);
+	FUZZ_CHECK(md_folder_make(md, name, out, sizeof(out)) == 0);
 	snprintf(want, sizeof(want), "%s/.%s", md, name);
 	FUZZ_CHECK(strcmp(out, want) == 0);
 	FUZZ_CHECK(md_folder_path(md, name, p, sizeof(p)) == 0 &&
