@@ -40,6 +40,17 @@ atom_char(int c)
 	return c > 0x20 && c < 0x7f && strchr("(){%*\"\\]", c) == NULL;
 }
 
+int
+imap_is_atom(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!atom_char((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
 static int
 sp(struct lex *l)
 {

@@ -161,4 +161,7 @@ int	imap_datetime(const char *s, size_t len, time_t *);
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
 long	imap_days_from_civil(int y, int m, int d);
 
+/* 1 when s is an RFC 3501 9 atom (what a flag keyword must be). */
+int	imap_is_atom(const char *s);
+
 #endif

@@ -629,3 +629,28 @@ mdx_setup() {
 	assert_line 'EXISTS 41'
 	assert_line --regexp '^41 \[\] '
 }
+
+@test "a keyword in dovecot-keywords that is no IMAP atom is not shown, and stays on its message" {
+	md=$(imap_maildir alice)
+	printf 'From: a@example.test\nSubject: odd keywords\n\nx\n' >"$md/cur/1700000000.M1P2.dove,S=47,W=51:2,Sabc"
+	printf '3 V1234567 N101 G0123456789abcdef0123456789abcdef\n100 :1700000000.M1P2.dove,S=47,W=51\n' >"$md/dovecot-uidlist"
+	printf '0 $Label1\n1 bad(name\n2 two words\n' >"$md/dovecot-keywords"
+	serve posta-imapd
+	run /usr/bin/python3 - "$PORT" <<'PY'
+import imaplib, sys
+m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+m.login("alice@example.test", "posta")
+m.select("INBOX")
+print("FLAGS", m.untagged_responses["FLAGS"][0].decode())
+print(m.fetch("1", "(FLAGS)")[1][0].decode())
+print(m.store("1", "+FLAGS", "(\\Flagged)")[0])
+m.logout()
+PY
+	assert_success
+	assert_line 'FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Label1)'
+	assert_line --regexp '^1 \(FLAGS \(\\Seen \$Label1( \\Recent)?\)\)$'
+	assert_line 'OK'
+	# the hidden keywords are still the message's (letters b and c)
+	ls "$md/cur" | grep -q ':2,FSabc$'
+	grep -qx '2 two words' "$md/dovecot-keywords"
+}

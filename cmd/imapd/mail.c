@@ -57,6 +57,21 @@ mail_is_recent(const struct imapd *sd, const struct md_msg *m)
 	return m->recent || (sd->readonly && m->in_new);
 }
 
+/*
+ * A keyword as a client may see it: dovecot-keywords is written by
+ * Dovecot, by hand or by another program, and a name that is no atom
+ * (RFC 3501 9: a space, a parenthesis, a CR) would break the FLAGS
+ * reply it is put in.  Such a keyword stays in the file and on its
+ * messages, and is not shown.
+ */
+static const char *
+kw_shown(struct imapd *sd, int i)
+{
+	const char	*k = md_keyword_name(sd->sel, i);
+
+	return k != NULL && imap_is_atom(k) ? k : NULL;
+}
+
 int
 mail_flag_list(struct imapd *sd, struct buf *b)
 {
@@ -65,7 +80,7 @@ mail_flag_list(struct imapd *sd, struct buf *b)
 
 	buf_adds(b, "(\\Answered \\Flagged \\Deleted \\Seen \\Draft");
 	for (i = 0; sd->sel && i < UIDLIST_NKEYWORDS; i++)
-		if ((k = md_keyword_name(sd->sel, (int)i)) != NULL)
+		if ((k = kw_shown(sd, (int)i)) != NULL)
 			buf_printf(b, " %s", k);
 	return buf_adds(b, ")");
 }
@@ -82,7 +97,7 @@ mail_flags_changed(struct imapd *sd, int always)
 	int		 i;
 
 	for (i = 0; sd->sel && i < UIDLIST_NKEYWORDS; i++)
-		if (md_keyword_name(sd->sel, i) != NULL)
+		if (kw_shown(sd, i) != NULL)
 			mask |= 1u << i;
 	if (!always && mask == sd->kwtold)
 		return;
@@ -116,7 +131,7 @@ mail_flags_out(struct imapd *sd, struct buf *b, const struct md_msg *m)
 			buf_printf(b, "%s ", sysflags[i].name);
 	for (i = 0; i < UIDLIST_NKEYWORDS; i++)
 		if ((m->keywords & (1u << i)) &&
-		    (k = md_keyword_name(sd->sel, (int)i)) != NULL)
+		    (k = kw_shown(sd, (int)i)) != NULL)
 			buf_printf(b, "%s ", k);
 	if (mail_is_recent(sd, m))
 		buf_adds(b, "\\Recent ");

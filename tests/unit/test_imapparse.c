@@ -275,6 +275,21 @@ test_seq_membership_with_star(void **state)
 	assert_int_equal(imap_day("29-Feb-2023", 11), -1);
 }
 
+/* RFC 3501 9: what a keyword must be to be shown in FLAGS */
+static void
+test_atoms(void **state)
+{
+	assert_true(imap_is_atom("$Label1"));
+	assert_true(imap_is_atom("NonJunk"));
+	assert_false(imap_is_atom(""));
+	assert_false(imap_is_atom("two words"));
+	assert_false(imap_is_atom("bad(name"));
+	assert_false(imap_is_atom("\\Seen"));
+	assert_false(imap_is_atom("a]"));
+	assert_false(imap_is_atom("cr\r"));
+	assert_false(imap_is_atom("caf\xc3\xa9"));
+}
+
 int
 main(void)
 {
@@ -287,6 +302,7 @@ main(void)
 		cmocka_unit_test(test_depth_and_item_bounds),
 		cmocka_unit_test(test_store_append_status_list),
 		cmocka_unit_test(test_seq_membership_with_star),
+		cmocka_unit_test(test_atoms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
