@@ -340,8 +340,8 @@ scan_free(struct scan *sc)
 	memset(sc, 0, sizeof(*sc));
 }
 
-static int
-subdir(const struct md_folder *f, const char *sub, char *out, size_t len)
+int
+md_subpath(const struct md_folder *f, const char *sub, char *out, size_t len)
 {
 	if ((size_t)snprintf(out, len, "%s/%s", f->path, sub) >= len) {
 		errno = ENAMETOOLONG;
@@ -359,7 +359,7 @@ scan_dir(struct md_folder *f, int in_new, struct scan *sc)
 	struct scan_ent	*ne;
 	size_t		 len;
 
-	if (subdir(f, in_new ? "new" : "cur", dir, sizeof(dir)) == -1)
+	if (md_subpath(f, in_new ? "new" : "cur", dir, sizeof(dir)) == -1)
 		return -1;
 	if ((d = opendir(dir)) == NULL)
 		return -1;
@@ -394,7 +394,7 @@ dir_stat(struct md_folder *f, const char *sub, struct timespec *mt)
 	char		 dir[PATH_MAX];
 	struct stat	 st;
 
-	if (subdir(f, sub, dir, sizeof(dir)) == -1 || stat(dir, &st) == -1)
+	if (md_subpath(f, sub, dir, sizeof(dir)) == -1 || stat(dir, &st) == -1)
 		return -1;
 	*mt = st.st_mtim;
 	return 0;
@@ -998,7 +998,7 @@ relocate(struct md_folder *f, struct md_msg *m)
 	char		*dup;
 
 	for (sub = 0; sub < 2; sub++) {
-		if (subdir(f, sub ? "new" : "cur", dir, sizeof(dir)) == -1 ||
+		if (md_subpath(f, sub ? "new" : "cur", dir, sizeof(dir)) == -1 ||
 		    (d = opendir(dir)) == NULL)
 			continue;
 		while ((de = readdir(d)) != NULL) {
@@ -1204,7 +1204,7 @@ assign_uid(struct md_folder *dst, const char *name, uint32_t *uid)
 
 	dst->curown = 1;
 	/* the new name in cur/ durable before it has a UID */
-	if (subdir(dst, "cur", cur, sizeof(cur)) == -1 || fsync_dir(cur) == -1)
+	if (md_subpath(dst, "cur", cur, sizeof(cur)) == -1 || fsync_dir(cur) == -1)
 		return -1;
 
 	if (uidlist_refresh(&dst->ul) == -1) {
@@ -1238,7 +1238,7 @@ unplace(struct md_folder *dst, const char *path)
 	char	 cur[PATH_MAX];
 	int	 save = errno;
 
-	if (unlink(path) == 0 && subdir(dst, "cur", cur, sizeof(cur)) == 0)
+	if (unlink(path) == 0 && md_subpath(dst, "cur", cur, sizeof(cur)) == 0)
 		(void)fsync_dir(cur);
 	errno = save;
 }

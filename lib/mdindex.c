@@ -174,16 +174,6 @@ mdx_fileid_eq(const struct md_fileid *a, const struct md_fileid *b)
 }
 
 static int
-mdx_path(const struct md_folder *f, const char *file, char *out, size_t len)
-{
-	if ((size_t)snprintf(out, len, "%s/%s", f->path, file) >= len) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
-}
-
-static int
 pread_full(int fd, void *p, size_t n, off_t off)
 {
 	char	*s = p;
@@ -299,7 +289,7 @@ mdx_load(struct md_folder *f)
 	int		 fd;
 
 	if (!md_settings.index || f->synced || f->nmsgs > 0 ||
-	    mdx_path(f, MDX_FILE, path, sizeof(path)) == -1)
+	    md_subpath(f, MDX_FILE, path, sizeof(path)) == -1)
 		return -1;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
@@ -390,7 +380,7 @@ dir_is(const struct md_folder *f, const char *sub, const struct timespec *t)
 	char		 path[PATH_MAX];
 	struct stat	 st;
 
-	return mdx_path(f, sub, path, sizeof(path)) == 0 &&
+	return md_subpath(f, sub, path, sizeof(path)) == 0 &&
 	    stat(path, &st) == 0 && ts_eq(&st.st_mtim, t);
 }
 
@@ -477,7 +467,7 @@ mdx_wanted(struct md_folder *f, struct md_fileid *ul)
 	if (md_count(f, NULL) < (size_t)(md_settings.index_min > 0 ?
 	    md_settings.index_min : 0))
 		return f->idxtried == 2 ? 2 : 0;
-	if (mdx_path(f, UIDLIST_FILE, ulpath, sizeof(ulpath)) == -1 ||
+	if (md_subpath(f, UIDLIST_FILE, ulpath, sizeof(ulpath)) == -1 ||
 	    mdx_fileid(-1, ulpath, &now_ul) == -1 ||
 	    !mdx_fileid_eq(ul, &now_ul))
 		return 0;
@@ -508,7 +498,7 @@ mdx_save(struct md_folder *f, int trylock)
 			goto out;
 	}
 	if (w == 2) {
-		if (mdx_path(f, MDX_FILE, path, sizeof(path)) == 0 &&
+		if (md_subpath(f, MDX_FILE, path, sizeof(path)) == 0 &&
 		    (unlink(path) == 0 || errno == ENOENT))
 			f->idxtried = 1;
 		f->idxsaved.valid = 0;
@@ -541,8 +531,8 @@ mdx_save(struct md_folder *f, int trylock)
 		goto out;
 
 	/* the tmp name is ours alone while we hold the lock */
-	if (mdx_path(f, MDX_FILE, path, sizeof(path)) == -1 ||
-	    mdx_path(f, MDX_FILE ".tmp", tmp, sizeof(tmp)) == -1)
+	if (md_subpath(f, MDX_FILE, path, sizeof(path)) == -1 ||
+	    md_subpath(f, MDX_FILE ".tmp", tmp, sizeof(tmp)) == -1)
 		goto out;
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0600)) == -1)

@@ -15,6 +15,11 @@ extern struct md_settings md_settings;
 
 struct md_folder;
 
+/* mdfolder.c: f->path + "/" + sub into out (ENAMETOOLONG when it does
+ * not fit). */
+int	md_subpath(const struct md_folder *, const char *sub, char *out,
+	    size_t len);
+
 /* mdindex.c: the folder's posta-index, a view saved by one session for
  * the next (see maildir.h).  mdx_load: 0 when the view is the index's
  * (f->synced set), -1 when there is none fit to use. */

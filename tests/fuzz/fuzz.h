@@ -9,6 +9,7 @@
 
 #include <sys/stat.h>
 
+#include <fcntl.h>
 #include <ftw.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -106,6 +107,19 @@ fuzz_scratch(char *dir, size_t len, const char *name)
 	if (strlcpy(fuzz_scratch_made, dir, sizeof(fuzz_scratch_made)) <
 	    sizeof(fuzz_scratch_made))
 		atexit(fuzz_scratch_rm);
+}
+
+/* Make the file path hold exactly the n octets at s. */
+static inline void
+fuzz_put(const char *path, const char *s, size_t n)
+{
+	int	 fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
+		abort();
+	if (n > 0 && write(fd, s, n) != (ssize_t)n)
+		abort();
+	close(fd);
 }
 
 #endif

@@ -32,14 +32,9 @@ static void
 put(const char *file, const char *s, size_t n)
 {
 	char	 p[PATH_MAX];
-	int	 fd;
 
 	snprintf(p, sizeof(p), "%s/%s", md, file);
-	if ((fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
-		abort();
-	if (n > 0 && write(fd, s, n) != (ssize_t)n)
-		abort();
-	close(fd);
+	fuzz_put(p, s, n);
 }
 
 static void

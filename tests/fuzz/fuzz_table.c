@@ -39,18 +39,6 @@ scratch(void)
 	snprintf(path, sizeof(path), "%s/table", dir);
 }
 
-static void
-put(const char *s, size_t n)
-{
-	int	 fd;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
-		abort();
-	if (n > 0 && write(fd, s, n) != (ssize_t)n)
-		abort();
-	close(fd);
-}
-
 /* The entries a reader of the format expects, one a line. */
 static size_t
 model(const char *s, size_t n, char ***out)
@@ -204,7 +192,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int		 bits, fam, fd;
 
 	scratch();
-	put(s, size);
+	fuzz_put(path, s, size);
 	if (table_load(&t, path) == -1)
 		abort();
 	k = model(s, size, &v);

@@ -41,18 +41,6 @@ scratch(void)
 	snprintf(path, sizeof(path), "%s/users", dir);
 }
 
-static void
-put(const char *s, size_t n)
-{
-	int	 fd;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
-		abort();
-	if (n > 0 && write(fd, s, n) != (ssize_t)n)
-		abort();
-	close(fd);
-}
-
 struct ment {
 	char	*a, *h, *m;
 };
@@ -273,7 +261,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int			 bad, r;
 
 	scratch();
-	put(s, size);
+	fuzz_put(path, s, size);
 	bad = model(s, size, &v, &nv);
 	r = users_load(&us, path, err, sizeof(err));
 	if (bad) {
