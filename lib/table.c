@@ -125,9 +125,22 @@ table_match_ip(const struct table *t, const char *ip)
 		}
 		if (inet_pton(AF_INET, tmp, n) == 1)
 			nfam = AF_INET;
-		else if (inet_pton(AF_INET6, tmp, n) == 1)
+		else if (inet_pton(AF_INET6, tmp, n) == 1) {
 			nfam = AF_INET6;
-		else
+			/*
+			 * A v4-mapped entry (RFC 4291 2.5.5.2) of 96 bits or
+			 * more is the IPv4 prefix it maps, as the clients are;
+			 * a shorter one reaches beyond ::ffff:0:0/96 and stays
+			 * IPv6 (IPv4 clients never match IPv6 entries).
+			 */
+			if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)n) &&
+			    (bits < 0 || bits >= 96)) {
+				memmove(n, n + 12, 4);
+				nfam = AF_INET;
+				if (bits >= 96)
+					bits -= 96;
+			}
+		} else
 			continue;
 		if (nfam != fam)
 			continue;

@@ -106,6 +106,15 @@ model_prefix(const char *e, unsigned char *a, int *bits)
 	max = fam == AF_INET ? 32 : 128;
 	if (*bits > max)
 		return 0;
+	/* ::ffff:a.b.c.d/96+n is a.b.c.d/n; shorter, it stays IPv6 */
+	if (fam == AF_INET6 && memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff",
+	    12) == 0 && (*bits < 0 || *bits >= 96)) {
+		memmove(a, a + 12, 4);
+		fam = AF_INET;
+		max = 32;
+		if (*bits >= 96)
+			*bits -= 96;
+	}
 	if (*bits < 0)
 		*bits = max;
 	return fam;

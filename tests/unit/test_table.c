@@ -219,6 +219,25 @@ test_v4_mapped_v6_client_matches_v4_entries(void **state)
 }
 
 static void
+test_v4_mapped_entries_are_their_ipv4_prefix(void **state)
+{
+	struct fixture	*f = *state;
+
+	load(f, "::ffff:10.0.0.0/104\n::ffff:192.0.2.9\n");
+	assert_true(table_match_ip(&f->t, "10.1.2.3"));
+	assert_true(table_match_ip(&f->t, "::ffff:10.1.2.3"));
+	assert_false(table_match_ip(&f->t, "11.0.0.1"));
+	assert_true(table_match_ip(&f->t, "192.0.2.9"));
+	assert_false(table_match_ip(&f->t, "192.0.2.8"));
+	assert_false(table_match_ip(&f->t, "2001:db8::1"));
+	/* shorter than /96: an IPv6 prefix, which no IPv4 client matches */
+	table_free(&f->t);
+	load(f, "::ffff:0:0/95\n");
+	assert_false(table_match_ip(&f->t, "10.1.2.3"));
+	assert_true(table_match_ip(&f->t, "::fffe:1:2"));
+}
+
+static void
 test_malformed_entries_and_addresses_never_match(void **state)
 {
 	struct fixture	*f = *state;
@@ -279,6 +298,7 @@ main(void)
 		T(test_ipv6_cidr_prefixes_match),
 		T(test_families_do_not_mix),
 		T(test_v4_mapped_v6_client_matches_v4_entries),
+		T(test_v4_mapped_entries_are_their_ipv4_prefix),
 		T(test_malformed_entries_and_addresses_never_match),
 		T(test_match_addr_takes_sockaddrs_of_both_families),
 	};
