@@ -392,15 +392,16 @@ date_parts(const char *s, size_t len, int *y, int *m, int *d, size_t *used)
 	return 0;
 }
 
-long
-imap_day(const char *s, size_t len)
+int
+imap_day(const char *s, size_t len, long *day)
 {
 	int	 y, m, d;
 	size_t	 used;
 
 	if (date_parts(s, len, &y, &m, &d, &used) == -1 || used != len)
 		return -1;
-	return imap_days_from_civil(y, m, d);
+	*day = imap_days_from_civil(y, m, d);
+	return 0;
 }
 
 int
@@ -444,10 +445,11 @@ search_date(struct lex *l, long *day)
 
 	if (astring(l, &s, &n) == -1)
 		FAIL(l, "date expected");
-	*day = imap_day(s, n);
-	free(s);
-	if (*day == -1)
+	if (imap_day(s, n, day) == -1) {
+		free(s);
 		FAIL(l, "bad date");
+	}
+	free(s);
 	return 0;
 }
 

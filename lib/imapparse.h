@@ -154,8 +154,9 @@ void	imap_search_free(struct imap_search *);
 
 /* Is number n in the set, with "*" meaning max? */
 int	imap_seq_has(const struct imap_seqset *, uint32_t n, uint32_t max);
-/* "d-Mon-yyyy" to days since the epoch; -1 if malformed. */
-long	imap_day(const char *s, size_t len);
+/* "d-Mon-yyyy" to days since the epoch in *day (negative before 1970);
+ * -1 if malformed. */
+int	imap_day(const char *s, size_t len, long *day);
 /* RFC 3501 date-time "dd-Mon-yyyy hh:mm:ss +zzzz" to a time; -1 if bad. */
 int	imap_datetime(const char *s, size_t len, time_t *);
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian). */

@@ -79,10 +79,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the date parsers on every piece between spaces */
 	for (i = 0, start = s; i <= size; i++)
 		if (i == size || s[i] == ' ' || s[i] == '"') {
-			/* 4DIGIT years, 0000 too; before 1970 is negative,
-			 * and -1 is also 31-Dec-1969 */
-			day = imap_day(start, (size_t)(s + i - start));
-			if (day != -1)
+			/* 4DIGIT years, 0000 too; before 1970 is negative */
+			if (imap_day(start, (size_t)(s + i - start), &day) == 0)
 				FUZZ_CHECK(day >= imap_days_from_civil(0, 1, 1) &&
 				    day <= imap_days_from_civil(9999, 12, 31));
 			(void)imap_datetime(start, (size_t)(s + i - start), &t);

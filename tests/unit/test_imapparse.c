@@ -264,6 +264,7 @@ static void
 test_seq_membership_with_star(void **state)
 {
 	struct imap_cmd	 c;
+	long		 day;
 
 	parse_ok("f FETCH 5:3,9:*,* FLAGS\r\n", &c);
 	assert_true(imap_seq_has(&c.set, 4, 20));
@@ -271,8 +272,14 @@ test_seq_membership_with_star(void **state)
 	assert_true(imap_seq_has(&c.set, 15, 20));
 	assert_true(imap_seq_has(&c.set, 2, 2));	/* 9:* with * = 2 is 2:9 */
 	imap_cmd_free(&c);
-	assert_int_equal(imap_day("1-Jan-1970", 10), 0);
-	assert_int_equal(imap_day("29-Feb-2023", 11), -1);
+	assert_int_equal(imap_day("1-Jan-1970", 10, &day), 0);
+	assert_int_equal(day, 0);
+	/* the day before the epoch is a date, not an error */
+	assert_int_equal(imap_day("31-Dec-1969", 11, &day), 0);
+	assert_int_equal(day, -1);
+	assert_int_equal(imap_day("29-Feb-2023", 11, &day), -1);
+	parse_ok("s SEARCH BEFORE 31-Dec-1969\r\n", &c);
+	imap_cmd_free(&c);
 }
 
 /* RFC 3501 9: what a keyword must be to be shown in FLAGS */
