@@ -563,15 +563,22 @@ queue_path(struct buf *b, const char *qdir, const char *sub, const char *id)
 }
 
 void
-queue_trigger(const char *qdir)
+queue_trigger(const char *qdir, const char *id)
 {
 	struct buf	 p = BUF_INIT;
-	int		 fd;
+	char		 line[QUEUE_IDLEN + 1];
+	int		 fd, n;
 
 	if (queue_path(&p, qdir, "trigger", NULL) == -1)
 		return;
+	/* one write of at most PIPE_BUF octets: never mixed with another */
+	if (id == NULL || (n = snprintf(line, sizeof(line), "%s\n", id)) < 0 ||
+	    (size_t)n >= sizeof(line)) {
+		line[0] = '\0';
+		n = 1;
+	}
 	if ((fd = open(p.s, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) != -1) {
-		(void)write(fd, "", 1);
+		(void)write(fd, line, (size_t)n);
 		close(fd);
 	}
 	buf_free(&p);

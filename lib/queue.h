@@ -86,7 +86,11 @@ int	queue_rcpt_update(int fd, struct qrcpt *, char state, time_t next,
 /* Paths under queue_dir. */
 int	queue_path(struct buf *, const char *qdir, const char *sub,
 	    const char *id);
-/* Wake a waiting runner; silent when none listens. */
-void	queue_trigger(const char *qdir);
+/*
+ * Wake a waiting runner; silent when none listens.  With id, the message
+ * just committed ("ID\n", which the runner takes without reading
+ * queue/); without, a NUL, which asks it to read queue/ again.
+ */
+void	queue_trigger(const char *qdir, const char *id);
 
 #endif

@@ -199,6 +199,47 @@ teardown() {
 	wait_queue_empty
 }
 
+@test "a release from hold wakes the -d runner, which reads queue/ again for it" {
+	conf_add "queue_scan_interval = 1h"
+	printf 'Subject: held\n\nbody\n' | queue_msg alice@example.test bob@example.test
+	id=$(ls "$QDIR/queue")
+	posta-queue-runner -H "$id"
+	spawn posta-queue-runner -d
+	printf 'Subject: first\n\nbody\n' | queue_msg alice@example.test bob@example.test
+	wait_mail bob 1
+	# the release writes no ID: only a new read of queue/ finds it
+	posta-queue-runner -R "$id"
+	wait_mail bob 2
+	wait_queue_empty
+}
+
+@test "the -d runner reads queue/ again when its trigger FIFO was full, so no new message waits for the scan" {
+	conf_add "queue_scan_interval = 1h"
+	spawn posta-queue-runner -d
+	rp=$!
+	printf 'Subject: first\n\nbody\n' | queue_msg alice@example.test bob@example.test
+	wait_mail bob 1
+	kill -STOP "$rp"
+	# fill the FIFO with IDs of no message, until a write would block
+	python3 -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_NONBLOCK)
+n = 0
+try:
+    while True:
+        os.write(fd, b"%020X\n" % n)
+        n += 1
+except BlockingIOError:
+    pass
+print(n)' "$QDIR/trigger" >"$BATS_TEST_TMPDIR/filled"
+	[ "$(cat "$BATS_TEST_TMPDIR/filled")" -gt 100 ]
+	# this message's ID cannot be written: the FIFO is full
+	printf 'Subject: second\n\nbody\n' | queue_msg alice@example.test bob@example.test
+	kill -CONT "$rp"
+	wait_mail bob 2
+	wait_queue_empty
+}
+
 @test "hold keeps a message from delivery, release gives it back, delete removes it" {
 	printf 'Subject: held\n\nbody\n' | queue_msg alice@example.test bob@example.test
 	printf 'Subject: deleted\n\nbody\n' | queue_msg alice@example.test bob@example.test

@@ -247,7 +247,7 @@ main(int argc, char *argv[])
 	    env.sender, msglen, env.nrcpt, env.client ? " client=" : "",
 	    env.client ? env.client : "");
 	if (conf_bool(C_queue_trigger))
-		queue_trigger(qdir);
+		queue_trigger(qdir, id);
 
 	/* The ID for the caller: back on fd 1 when it is a socket. */
 	snprintf(chunk, sizeof(chunk), "%s\n", id);

@@ -223,7 +223,7 @@ admin_move(char **ids, int n, const char *from, const char *to)
 	buf_free(&dst);
 	/* a released message is there for a waiting runner at once */
 	if (strcmp(to, "queue") == 0)
-		queue_trigger(R.qdir);
+		queue_trigger(R.qdir, NULL);
 	return rc;
 }
 

@@ -3,6 +3,13 @@
  * messages, handing their recipients to posta-local and posta-remote
  * within the concurrency limits, and the event loop over the children's
  * pipes, SIGCHLD and the trigger FIFO.
+ *
+ * What a turn costs does not grow with the queue: the entries that wait
+ * are in a heap by due time, so a turn looks only at those due, and a
+ * new message is known by the ID posta-enqueue writes to the trigger,
+ * so queue/ is read whole only at the start, every queue_scan_interval
+ * and when a trigger is not an ID (a release from hold/) or may have
+ * been lost (the FIFO was full).
  */
 #include <sys/types.h>
 #include <sys/file.h>
@@ -30,6 +37,8 @@
 struct runner	 R;
 
 static void	*qtree;			/* struct qent, by ID */
+static struct qent **heap;		/* waiting entries, a min-heap by due */
+static size_t	 nheap, heapcap;
 static int	 sigfd[2] = { -1, -1 };	/* SIGCHLD and SIGTERM wake poll */
 static volatile sig_atomic_t	 got_term;
 
@@ -96,6 +105,94 @@ qent_cmp(const void *a, const void *b)
 	    ((const struct qent *)b)->id);
 }
 
+/* Earlier due first; among equals, the older ID (arrival order). */
+static int
+heap_before(size_t a, size_t b)
+{
+	if (heap[a]->due != heap[b]->due)
+		return heap[a]->due < heap[b]->due;
+	return strcmp(heap[a]->id, heap[b]->id) < 0;
+}
+
+static void
+heap_swap(size_t a, size_t b)
+{
+	struct qent	*t = heap[a];
+
+	heap[a] = heap[b];
+	heap[b] = t;
+	heap[a]->hpos = a + 1;
+	heap[b]->hpos = b + 1;
+}
+
+/* Restore the heap order around index i. */
+static void
+heap_fix(size_t i)
+{
+	size_t	 c;
+
+	while (i > 0 && heap_before(i, (i - 1) / 2)) {
+		heap_swap(i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= nheap)
+			break;
+		if (c + 1 < nheap && heap_before(c + 1, c))
+			c++;
+		if (!heap_before(c, i))
+			break;
+		heap_swap(i, c);
+		i = c;
+	}
+}
+
+static void
+due_drop(struct qent *q)
+{
+	size_t	 i;
+
+	if (q->hpos == 0)
+		return;
+	i = q->hpos - 1;
+	q->hpos = 0;
+	if (i == --nheap)
+		return;
+	heap[i] = heap[nheap];
+	heap[i]->hpos = i + 1;
+	heap_fix(i);
+}
+
+/*
+ * The entry next needs work at t: into the heap, or moved in it.  A
+ * one-shot run does each message once, so what it has done stays out.
+ */
+static void
+due_set(struct qent *q, time_t t)
+{
+	struct qent	**nh;
+
+	q->due = t;
+	if (q->hpos != 0) {
+		heap_fix(q->hpos - 1);
+		return;
+	}
+	if (!R.daemon && q->visited)
+		return;
+	if (nheap == heapcap) {
+		if ((nh = reallocarray(heap, heapcap ? heapcap * 2 : 256,
+		    sizeof(*nh))) == NULL)
+			fatalx("out of memory");
+		heap = nh;
+		heapcap = heapcap ? heapcap * 2 : 256;
+	}
+	heap[nheap] = q;
+	q->hpos = ++nheap;
+	heap_fix(nheap - 1);
+}
+
+/* The entry of id; with create, a new one (due at once) if none. */
 static struct qent *
 qent_get(const char *id, int create)
 {
@@ -112,12 +209,14 @@ qent_get(const char *id, int create)
 		free(q);
 		return NULL;
 	}
+	due_set(q, 0);
 	return q;
 }
 
 static void
 qent_del(struct qent *q)
 {
+	due_drop(q);
 	tdelete(q, &qtree, qent_cmp);
 	free(q);
 }
@@ -385,8 +484,12 @@ msg_finish(struct msg *m)
 	due = msg_due(&m->env);
 	if (left == -1 && due > runner_now() + retry_interval(1))
 		due = runner_now() + retry_interval(1);
-	q->due = due;
+	/* due again at once (a recipient -F left out): the next second,
+	 * not again in this turn's load_due */
+	if (due <= runner_now())
+		due = runner_now() + 1;
 	q->active = 0;
+	due_set(q, due);
 	msg_sync(m);	/* before its fd (and so its lock) goes */
 	TAILQ_REMOVE(&R.msgs, m, entry);
 	R.nmsgs--;
@@ -422,7 +525,7 @@ msg_load(struct qent *q, time_t now)
 		if (errno == ENOENT)
 			qent_del(q);
 		else
-			q->due = now + retry_interval(1);
+			due_set(q, now + retry_interval(1));
 		return;
 	}
 	buf_free(&p);
@@ -430,19 +533,19 @@ msg_load(struct qent *q, time_t now)
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		log_debug("%s: busy (another runner has it)", q->id);
 		close(fd);
-		q->due = now + 30;
+		due_set(q, now + 30);
 		return;
 	}
 	if ((m = calloc(1, sizeof(*m))) == NULL) {
 		close(fd);
-		q->due = now + 60;
+		due_set(q, now + 60);
 		return;
 	}
 	m->fd = fd;
 	m->qe = q;
 	if (queue_env_read(fd, &m->env, err, sizeof(err)) == -1) {
 		log_warnx("%s: %s; left alone", q->id, err);
-		q->due = now + conf_num(C_queue_retry_max);
+		due_set(q, now + conf_num(C_queue_retry_max));
 		free(m);
 		close(fd);
 		return;
@@ -451,7 +554,7 @@ msg_load(struct qent *q, time_t now)
 		queue_env_free(&m->env);
 		free(m);
 		close(fd);
-		q->due = now + 60;
+		due_set(q, now + 60);
 		return;
 	}
 	q->active = 1;
@@ -486,32 +589,27 @@ msg_load(struct qent *q, time_t now)
 
 /*
  * Load what is due, as far as queue_active_max allows; returns how many
- * due messages wait for room, and the earliest future due time in *next.
+ * due messages wait for room (0 or 1: only whether any does counts),
+ * and the earliest future due time in *next.
  */
 static size_t
 load_due(time_t now, time_t *next)
 {
-	size_t		 i, waiting = 0;
 	struct qent	*q;
 
 	*next = 0;
-	qent_all();
-	for (i = 0; i < walk_n; i++) {
-		q = walk_list[i];
-		if (q->active || (!R.daemon && q->visited))
-			continue;
+	while (nheap > 0) {
+		q = heap[0];
 		if (q->due > now) {
-			if (*next == 0 || q->due < *next)
-				*next = q->due;
-			continue;
+			*next = q->due;
+			return 0;
 		}
-		if (R.nmsgs >= conf_num(C_queue_active_max)) {
-			waiting++;
-			continue;
-		}
+		if (R.nmsgs >= conf_num(C_queue_active_max))
+			return 1;
+		due_drop(q);
 		msg_load(q, now);
 	}
-	return waiting;
+	return 0;
 }
 
 static int
@@ -584,6 +682,56 @@ reap(void)
 				break;
 			}
 	}
+}
+
+/*
+ * What the trigger FIFO says: posta-enqueue writes "ID\n" after each
+ * commit (one write, so lines never mix), and that message is known at
+ * once, without reading queue/.  Anything else (the NUL that a release
+ * from hold/ writes) asks for a scan, and so does a FIFO that was full:
+ * a write to it fails rather than blocks, and its ID would be lost.
+ * Returns 1 when queue/ must be read.
+ */
+static int
+trigger_read(int fd)
+{
+	static char	 line[QUEUE_IDLEN + 1];
+	static size_t	 len;
+	static int	 junk;	/* the line so far is not an ID */
+	char		 b[4096];
+	ssize_t		 n, i;
+	size_t		 total = 0;
+	int		 cap, scan = 0;
+
+	while ((n = read(fd, b, sizeof(b))) > 0) {
+		total += (size_t)n;
+		for (i = 0; i < n; i++) {
+			if (b[i] != '\n') {
+				if (len < sizeof(line) - 1)
+					line[len++] = b[i];
+				else
+					junk = 1;
+				continue;
+			}
+			line[len] = '\0';
+			if (junk || !id_ok(line))
+				scan = 1;
+			else if (qent_get(line, 1) == NULL)
+				scan = 1;	/* out of memory: later */
+			len = 0;
+			junk = 0;
+		}
+	}
+	/* a NUL or an unfinished line that is not an ID: a scan */
+	if (len > 0 && (memchr(line, '\0', len) != NULL ||
+	    strspn(line, "0123456789ABCDEF") < len)) {
+		scan = 1;
+		len = 0;
+	}
+	if ((cap = fcntl(fd, F_GETPIPE_SZ)) == -1 || total + PIPE_BUF >=
+	    (size_t)cap)
+		scan = 1;
+	return scan;
 }
 
 static int
@@ -738,10 +886,13 @@ runner_run(void)
 			if (pfd[i].revents == 0)
 				continue;
 			if (pjob[i] == NULL) {
-				while (read(pfd[i].fd, junk, sizeof(junk)) > 0)
-					;
-				if (pfd[i].fd == trig)
-					need_scan = 1;
+				if (pfd[i].fd == trig) {
+					if (trigger_read(trig))
+						need_scan = 1;
+				} else
+					while (read(pfd[i].fd, junk,
+					    sizeof(junk)) > 0)
+						;
 				continue;
 			}
 			if (pfd[i].fd == pjob[i]->outfd)

@@ -82,6 +82,9 @@ struct qent {
 	int		 active;	/* open as a struct msg */
 	int		 visited;	/* a one-shot run has done it */
 	int		 seen;		/* found by the latest scan */
+	size_t		 hpos;		/* 1 + its place in the due heap;
+					   0 when not in it (active, or done
+					   by a one-shot run) */
 };
 
 struct runner {

@@ -746,23 +746,24 @@ test_queue_path_joins_folder_sub_and_id(void **state)
 }
 
 static void
-test_trigger_writes_a_byte_to_a_listening_fifo(void **state)
+test_trigger_writes_the_id_or_a_nul_to_a_listening_fifo(void **state)
 {
-	char	 dir[64], fifo[PATH_MAX], c = 'x';
+	char	 dir[64], fifo[PATH_MAX], b[64];
 	int	 fd;
 
 	strlcpy(dir, "/tmp/test_queue.XXXXXX", sizeof(dir));
 	assert_non_null(mkdtemp(dir));
 	snprintf(fifo, sizeof(fifo), "%s/trigger", dir);
 	/* nobody listens, and there is no FIFO: both silent */
-	queue_trigger(dir);
+	queue_trigger(dir, "ABC");
 	assert_int_equal(mkfifo(fifo, 0600), 0);
-	queue_trigger(dir);
+	queue_trigger(dir, NULL);
 	fd = open(fifo, O_RDONLY | O_NONBLOCK);
 	assert_true(fd != -1);
-	queue_trigger(dir);
-	assert_int_equal(read(fd, &c, 1), 1);
-	assert_int_equal(c, '\0');
+	queue_trigger(dir, "06B0ED9327D4BD0055DF");
+	queue_trigger(dir, NULL);
+	assert_int_equal(read(fd, b, sizeof(b)), 22);
+	assert_memory_equal(b, "06B0ED9327D4BD0055DF\n\0", 22);
 	close(fd);
 	unlink(fifo);
 	rmdir(dir);
@@ -807,7 +808,7 @@ main(void)
 		TQ(test_env_read_refuses_a_truncated_envelope),
 		cmocka_unit_test(test_queue_ids_are_unique_across_forked_processes),
 		cmocka_unit_test(test_queue_path_joins_folder_sub_and_id),
-		cmocka_unit_test(test_trigger_writes_a_byte_to_a_listening_fifo),
+		cmocka_unit_test(test_trigger_writes_the_id_or_a_nul_to_a_listening_fifo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
