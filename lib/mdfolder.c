@@ -30,8 +30,8 @@ static int	 ts_trusted(const struct timespec *, const struct timespec *);
 
 /* --- the session's view: base -> index ------------------------------- */
 
-/* A name from the index lives in f->idxnames, not in its own
- * allocation. */
+/* A name from the index lives in its mapping (f->idxmap), not in its
+ * own allocation. */
 static void
 msg_name_free(struct md_msg *m)
 {
@@ -170,14 +170,13 @@ view_clear(struct md_folder *f)
 {
 	size_t	 i;
 
-	for (i = 0; i < f->nmsgs; i++)
+	for (i = 0; f->msgs != NULL && i < f->nmsgs; i++)
 		msg_name_free(&f->msgs[i]);
 	free(f->msgs);
 	free(f->hash);
-	free(f->idxnames);
+	mdx_unmap(f);
 	f->msgs = NULL;
 	f->hash = NULL;
-	f->idxnames = NULL;
 	f->nmsgs = f->msgcap = f->hashcap = f->hashused = 0;
 	f->maxuid = 0;
 }
@@ -573,6 +572,10 @@ claim_unclaimed(struct md_folder *f, int flags)
 
 	if (!(flags & MD_SYNC_CLAIM_NEW))
 		return 0;
+	if (f->idxlazy && f->idxcounts.in_new == 0)
+		return 0;	/* nothing in new/: the view may stay unbuilt */
+	if (md_view(f) == -1)
+		return -1;
 	for (i = 0; i < f->nmsgs; i++)
 		if (f->msgs[i].in_new && !f->msgs[i].expunged)
 			break;
@@ -622,14 +625,21 @@ again:
 		if (f->ullazy) {
 			/* the view is the index's: the list must be the
 			 * very file it was made with */
-			if (ul_unchanged(f))
+			if (ul_unchanged(f)) {
+				if (!(flags & MD_SYNC_LAZY) &&
+				    md_view(f) == -1)
+					return -1;
 				return claim_unclaimed(f, flags);
+			}
 		} else {
 			r = uidlist_refresh(&f->ul);
 			if (r == 0 && f->ul.uidvalidity == f->uidvalidity)
 				return claim_unclaimed(f, flags);
 		}
 	}
+	/* something changed: the view is needed */
+	if (md_view(f) == -1)
+		return -1;
 
 	if (lock_folder(f, 1) == -1) {
 		/* no inode left for the lock file (or a quota on them):
@@ -921,6 +931,8 @@ md_compact(struct md_folder *f)
 {
 	size_t	 i, j;
 
+	if (f->msgs == NULL)
+		return;		/* not built: nothing expunged */
 	for (i = j = 0; i < f->nmsgs; i++) {
 		if (f->msgs[i].expunged) {
 			msg_name_free(&f->msgs[i]);
@@ -942,6 +954,9 @@ md_uid_index(const struct md_folder *f, uint32_t uid)
 {
 	size_t	 lo = 0, hi = f->nmsgs, mid;
 
+	if (f->msgs == NULL)
+		return -1;	/* not built (md_view) */
+
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (f->msgs[mid].uid < uid)
@@ -959,6 +974,11 @@ md_count(const struct md_folder *f, size_t *unseen)
 {
 	size_t	 i, n = 0, u = 0;
 
+	if (f->idxlazy) {
+		if (unseen)
+			*unseen = f->idxcounts.unseen;
+		return f->idxcounts.exists;
+	}
 	for (i = 0; i < f->nmsgs; i++) {
 		if (f->msgs[i].expunged)
 			continue;
@@ -969,6 +989,37 @@ md_count(const struct md_folder *f, size_t *unseen)
 	if (unseen)
 		*unseen = u;
 	return n;
+}
+
+void
+md_counts(const struct md_folder *f, struct md_counts *c)
+{
+	const struct md_msg	*m;
+	size_t			 i;
+
+	if (f->idxlazy) {
+		*c = f->idxcounts;
+		return;
+	}
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < f->nmsgs; i++) {
+		m = &f->msgs[i];
+		if (m->expunged)
+			continue;
+		c->exists++;
+		if (!(m->flags & MD_F_SEEN) && c->unseen++ == 0)
+			c->first_unseen = i + 1;
+		if (m->recent)
+			c->recent++;
+		else if (m->in_new)
+			c->in_new++;
+	}
+}
+
+int
+md_view(struct md_folder *f)
+{
+	return mdx_view(f);
 }
 
 /* --- messages -------------------------------------------------------- */
