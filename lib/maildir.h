@@ -46,14 +46,16 @@
  * did.  A view from the index that disagrees with the uidlist (another
  * UIDVALIDITY, a file missing from it that the list has below its
  * highest UID) is dropped and the folder read from scratch.  The index
- * is mapped (mmap(2)) and checked whole when it is loaded; the names
- * of its view stay in that mapping (md_msg.indexed).  With
- * MD_SYNC_LAZY, a first md_sync that finds the folder as its index saw
- * it builds no view at all: msgs stays NULL (nmsgs is its size) until
- * md_view, or any md_sync without MD_SYNC_LAZY, builds it; md_count
- * and md_counts answer from the index meanwhile, so a SELECT, EXAMINE
- * or STATUS of a large folder costs one read of its index and no
- * per-message memory.
+ * is mapped (mmap(2)); loading it checks its header, which holds the
+ * counts a SELECT tells, and its names and records are checked when the
+ * view is built from them (the names stay in the mapping,
+ * md_msg.indexed); when they fail, the view is read from the folder
+ * instead.  With MD_SYNC_LAZY, a first md_sync that finds the folder as
+ * its index saw it builds no view at all: msgs stays NULL (nmsgs is its
+ * size) until md_view, or any md_sync without MD_SYNC_LAZY, builds it;
+ * md_count and md_counts answer from the index's header meanwhile, so a
+ * SELECT, EXAMINE or STATUS of a large folder reads one page of its
+ * index and no per-message memory.
  *
  * Errors: functions return -1 (or NULL) with errno set; EAGAIN means a
  * lock stayed busy (try later: 4xx, -ERR, NO [INUSE]), ENOENT a folder
@@ -228,9 +230,8 @@ struct md_folder {
 	/* the folder's posta-index (lib/mdindex.c) */
 	void		*idxmap;	/* a loaded index, mapped */
 	size_t		 idxmaplen;
-	size_t		 idxrecoff;	/* its records: offset in idxmap */
 	int		 idxlazy;	/* msgs not built: the view is the
-					   index's records */
+					   index's records, not checked yet */
 	struct md_counts idxcounts;	/* of the index's view */
 	int		 idxtried;	/* looked for one at the first sync */
 	int		 idxbase;	/* the view is the index's, not yet
@@ -310,8 +311,12 @@ size_t	md_count(const struct md_folder *, size_t *unseen);
  * built or not. */
 void	md_counts(const struct md_folder *, struct md_counts *);
 /* Build msgs when an md_sync with MD_SYNC_LAZY left it unbuilt (a
- * no-op otherwise): 0, or -1 with errno (ENOMEM).  Every function here
- * that needs the view builds it itself; the callers, before they read
+ * no-op otherwise): 0, or -1 with errno: ENOMEM, or ESTALE when the
+ * index turned out unsound and the folder, read instead, no longer has
+ * what its counts said (those nmsgs messages first, up to the highest
+ * UID then; the view is the folder's, but a client told those counts
+ * must start again: IMAP ends the session).  Every function here that
+ * needs the view builds it itself; the callers, before they read
  * msgs. */
 int	md_view(struct md_folder *);
 

@@ -561,6 +561,31 @@ claim_new(struct md_folder *f)
 }
 
 /*
+ * The view of a loaded index, needed now: built, when the index's names
+ * and records pass their checks (mdx_view).  When they fail, the index
+ * is dropped as if there had been none, and 1 returned: the folder is
+ * to be read.  -1: no memory.
+ */
+static int
+view_need(struct md_folder *f)
+{
+	if (!f->idxlazy)
+		return 0;
+	if (mdx_view(f) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return -1;
+	view_clear(f);
+	f->synced = 0;
+	f->idxbase = 0;
+	f->ullazy = 0;
+	f->idxsaved.valid = 0;
+	f->uidvalidity = f->uidnext = 0;
+	f->newdirty = f->curdirty = 0;
+	return 1;
+}
+
+/*
  * Nothing changed, but the view may hold files still in new/ that no
  * session took (the view of an EXAMINE or of posta-pop3d, saved in the
  * index): a SELECT takes them now, as reading the folder would have.
@@ -570,12 +595,8 @@ claim_unclaimed(struct md_folder *f, int flags)
 {
 	size_t	 i;
 
-	if (!(flags & MD_SYNC_CLAIM_NEW))
-		return 0;
-	if (f->idxlazy && f->idxcounts.in_new == 0)
-		return 0;	/* nothing in new/: the view may stay unbuilt */
-	if (md_view(f) == -1)
-		return -1;
+	if (!(flags & MD_SYNC_CLAIM_NEW) || f->idxlazy)
+		return 0;	/* unbuilt: nothing in new/ (see md_sync) */
 	for (i = 0; i < f->nmsgs; i++)
 		if (f->msgs[i].in_new && !f->msgs[i].expunged)
 			break;
@@ -626,9 +647,16 @@ again:
 			/* the view is the index's: the list must be the
 			 * very file it was made with */
 			if (ul_unchanged(f)) {
-				if (!(flags & MD_SYNC_LAZY) &&
-				    md_view(f) == -1)
-					return -1;
+				/* built unless it may stay as it is */
+				if (f->idxlazy && (!(flags & MD_SYNC_LAZY) ||
+				    ((flags & MD_SYNC_CLAIM_NEW) &&
+				    f->idxcounts.in_new > 0)) &&
+				    (r = view_need(f)) != 0) {
+					if (r == -1)
+						return -1;
+					memset(ch, 0, sizeof(*ch));
+					goto again;
+				}
 				return claim_unclaimed(f, flags);
 			}
 		} else {
@@ -638,8 +666,12 @@ again:
 		}
 	}
 	/* something changed: the view is needed */
-	if (md_view(f) == -1)
-		return -1;
+	if ((r = view_need(f)) != 0) {
+		if (r == -1)
+			return -1;
+		memset(ch, 0, sizeof(*ch));
+		goto again;
+	}
 
 	if (lock_folder(f, 1) == -1) {
 		/* no inode left for the lock file (or a quota on them):
@@ -1019,7 +1051,24 @@ md_counts(const struct md_folder *f, struct md_counts *c)
 int
 md_view(struct md_folder *f)
 {
-	return mdx_view(f);
+	uint32_t	 uidvalidity = f->uidvalidity, maxuid = f->maxuid;
+	size_t		 n = f->nmsgs, i;
+	int		 r;
+
+	if ((r = view_need(f)) <= 0)
+		return r;
+	/* the index was unsound: the folder as it is must agree with what
+	 * its header told (those messages, with UIDs up to its highest,
+	 * first in the view) */
+	if (md_sync(f, 0, NULL) == -1)
+		return -1;
+	for (i = 0; i < f->nmsgs && f->msgs[i].uid <= maxuid; i++)
+		;
+	if (f->uidvalidity != uidvalidity || i != n) {
+		errno = ESTALE;
+		return -1;
+	}
+	return 0;
 }
 
 /* --- messages -------------------------------------------------------- */

@@ -12,9 +12,13 @@
  *			padded with NULs to a multiple of 8 octets
  *	records		struct mdx_rec, one a message, in UID order
  *
- * It is mapped and checked whole when loaded (mdx_load), and the view
- * built from the mapping only when needed (mdx_view); the names stay
- * in the mapping.  The header holds what the view is a view of: new/'s and cur/'s mtimes
+ * The header holds what a SELECT tells (how many messages, how many and
+ * which first not \Seen, how many in new/), so that loading the index
+ * (mdx_load) reads and checks the header alone; the names and records
+ * are checked only when the view is built from them (mdx_view), and a
+ * failure there drops the view for a reading of the folder (md_view in
+ * mdfolder.c).  The names stay in the mapping.  The header holds what
+ * the view is a view of: new/'s and cur/'s mtimes
  * (nanoseconds) and dovecot-uidlist's device, inode, size and mtime, as
  * they were when the view was read, plus checksums of itself, the names
  * and the records.  Another magic, version, byte order, record size or
@@ -42,7 +46,7 @@
 #include "mdpriv.h"
 
 #define MDX_MAGIC	"posta-ix"
-#define MDX_VERSION	1
+#define MDX_VERSION	2
 #define MDX_ORDER	0x01020304u
 #define MDX_F_MTIME	0x01		/* written with maildir_mtime_date */
 #define MDX_SETTLE	2		/* seconds; see mdx_save */
@@ -57,6 +61,10 @@ struct mdx_hdr {
 	uint32_t	 uidnext;
 	uint32_t	 maxuid;
 	uint32_t	 nmsgs;
+	uint32_t	 nunseen;	/* records not \Seen */
+	uint32_t	 firstunseen;	/* 1 + index of the first, 0: none */
+	uint32_t	 nnew;		/* records in new/ */
+	uint32_t	 pad;
 	uint64_t	 nameslen;
 	int64_t		 newsec, newnsec, cursec, curnsec;
 	struct md_fileid ul;		/* dovecot-uidlist */
@@ -212,6 +220,10 @@ hdr_ok(struct mdx_hdr *h, off_t filesize)
 	/* every message has a name of at least one octet and its NUL */
 	if (h->nameslen < 2 * (uint64_t)h->nmsgs || h->nameslen > UINT32_MAX)
 		return -1;
+	if (h->nunseen > h->nmsgs || h->nnew > h->nmsgs ||
+	    h->firstunseen > h->nmsgs || (h->nunseen == 0) !=
+	    (h->firstunseen == 0) || h->pad != 0)
+		return -1;
 	return 0;
 }
 
@@ -243,25 +255,21 @@ rec_ok(const struct mdx_rec *r, const char *names, uint64_t nameslen,
 }
 
 /*
- * Map the index and check all of it (header, checksums, every record),
- * counting what a SELECT tells; the view itself is built only by
- * mdx_view.  The file is never written in place (a new one is renamed
- * over it), so the mapping stays the index as checked.
+ * Map the index and check its header: what a SELECT tells comes from
+ * there; the rest is checked by mdx_view.  The file is never written in
+ * place (a new one is renamed over it), so the mapping stays the index
+ * the header is of.
  */
 int
 mdx_load(struct md_folder *f)
 {
 	char			 path[PATH_MAX];
 	struct mdx_hdr		 h;
-	struct mdx_ck		 ck;
 	struct md_counts	*cn = &f->idxcounts;
 	struct timespec		 newmt, curmt;
 	struct stat		 st;
-	const struct mdx_rec	*recs;
-	const char		*names;
 	void			*map = MAP_FAILED;
-	uint32_t		 prev = 0;
-	size_t			 i, j, n, len = 0;
+	size_t			 len = 0;
 	int			 fd;
 
 	if (!md_settings.index || f->synced || f->nmsgs > 0 ||
@@ -282,42 +290,18 @@ mdx_load(struct md_folder *f)
 	    ts_set(&newmt, h.newsec, h.newnsec) == -1 ||
 	    ts_set(&curmt, h.cursec, h.curnsec) == -1)
 		goto bad;
-	names = (const char *)map + sizeof(h);
-	if (mdx_sum(names, h.nameslen) != h.cknames ||
-	    (h.nameslen > 0 && names[h.nameslen - 1] != '\0'))
-		goto bad;
-	/* header and names are multiples of 8 octets: aligned records */
-	recs = (const struct mdx_rec *)(const void *)(names + h.nameslen);
-	/* the records a piece at a time, checked while in the cache */
-	memset(cn, 0, sizeof(*cn));
-	ck_init(&ck);
-	for (i = 0; i < h.nmsgs; i += n) {
-		n = h.nmsgs - i;
-		if (n > 1600)	/* 64000 octets: 32 | 40 * 1600 */
-			n = 1600;
-		ck_add(&ck, recs + i, n * sizeof(*recs));
-		for (j = i; j < i + n; j++) {
-			if (rec_ok(&recs[j], names, h.nameslen, prev,
-			    h.maxuid) == -1)
-				goto bad;
-			prev = recs[j].uid;
-			if (!(recs[j].flags & MD_F_SEEN) && cn->unseen++ == 0)
-				cn->first_unseen = j + 1;
-			if (recs[j].in_new)
-				cn->in_new++;
-		}
-	}
-	if (ck_end(&ck) != h.ckrecs || prev != h.maxuid)
-		goto bad;
 	close(fd);
-	cn->exists = h.nmsgs;
 
+	memset(cn, 0, sizeof(*cn));
+	cn->exists = h.nmsgs;
+	cn->unseen = h.nunseen;
+	cn->first_unseen = h.firstunseen;
+	cn->in_new = h.nnew;
 	f->msgs = NULL;
 	f->nmsgs = h.nmsgs;
 	f->msgcap = 0;
 	f->idxmap = map;
 	f->idxmaplen = len;
-	f->idxrecoff = sizeof(h) + (size_t)h.nameslen;
 	f->idxlazy = 1;
 	f->uidvalidity = h.uidvalidity;
 	f->uidnext = h.uidnext;
@@ -342,6 +326,49 @@ bad:
 	return -1;
 }
 
+/* The names and records of a loaded index: their checksums, every
+ * record, and the header's counts against them.  0 when sound. */
+static int
+mdx_check(const struct md_folder *f)
+{
+	struct mdx_hdr		 h;
+	struct mdx_ck		 ck;
+	const struct mdx_rec	*recs;
+	const char		*names;
+	uint32_t		 prev = 0, unseen = 0, first = 0, nnew = 0;
+	size_t			 i, j, n;
+
+	memcpy(&h, f->idxmap, sizeof(h));
+	names = (const char *)f->idxmap + sizeof(h);
+	if (mdx_sum(names, h.nameslen) != h.cknames ||
+	    (h.nameslen > 0 && names[h.nameslen - 1] != '\0'))
+		return -1;
+	/* header and names are multiples of 8 octets: aligned records */
+	recs = (const struct mdx_rec *)(const void *)(names + h.nameslen);
+	/* the records a piece at a time, checked while in the cache */
+	ck_init(&ck);
+	for (i = 0; i < h.nmsgs; i += n) {
+		n = h.nmsgs - i;
+		if (n > 1600)	/* 64000 octets: 32 | 40 * 1600 */
+			n = 1600;
+		ck_add(&ck, recs + i, n * sizeof(*recs));
+		for (j = i; j < i + n; j++) {
+			if (rec_ok(&recs[j], names, h.nameslen, prev,
+			    h.maxuid) == -1)
+				return -1;
+			prev = recs[j].uid;
+			if (!(recs[j].flags & MD_F_SEEN) && unseen++ == 0)
+				first = (uint32_t)j + 1;
+			if (recs[j].in_new)
+				nnew++;
+		}
+	}
+	if (ck_end(&ck) != h.ckrecs || prev != h.maxuid ||
+	    unseen != h.nunseen || first != h.firstunseen || nnew != h.nnew)
+		return -1;
+	return 0;
+}
+
 int
 mdx_view(struct md_folder *f)
 {
@@ -352,12 +379,16 @@ mdx_view(struct md_folder *f)
 
 	if (!f->idxlazy)
 		return 0;
+	if (mdx_check(f) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
 	if ((msgs = reallocarray(NULL, f->nmsgs ? f->nmsgs : 1,
 	    sizeof(*msgs))) == NULL)
 		return -1;
 	names = (char *)f->idxmap + sizeof(struct mdx_hdr);
-	r = (const struct mdx_rec *)(const void *)((const char *)f->idxmap +
-	    f->idxrecoff);
+	r = (const struct mdx_rec *)(const void *)(names +
+	    ((const struct mdx_hdr *)f->idxmap)->nameslen);
 	for (i = 0; i < f->nmsgs; i++, r++) {
 		m = &msgs[i];
 		memset(m, 0, sizeof(*m));
@@ -367,7 +398,7 @@ mdx_view(struct md_folder *f)
 		m->date = (time_t)r->date;
 		m->size = (off_t)r->size;
 		m->vsize = (off_t)r->vsize;
-		m->name = names + r->nameoff;	/* checked by mdx_load */
+		m->name = names + r->nameoff;	/* checked by mdx_check */
 		m->baselen = r->baselen;
 		m->in_new = r->in_new;
 		m->indexed = 1;
@@ -384,7 +415,7 @@ mdx_unmap(struct md_folder *f)
 	if (f->idxmap != NULL)
 		munmap(f->idxmap, f->idxmaplen);
 	f->idxmap = NULL;
-	f->idxmaplen = f->idxrecoff = 0;
+	f->idxmaplen = 0;
 	f->idxlazy = 0;
 }
 
@@ -418,7 +449,7 @@ dir_is(const struct md_folder *f, const char *sub, const struct timespec *t)
 /* The names and records of the view's messages. */
 static int
 mdx_build(const struct md_folder *f, struct buf *names, struct buf *recs,
-    uint32_t *n)
+    uint32_t *n, struct mdx_hdr *h)
 {
 	const struct md_msg	*m;
 	struct mdx_rec		 r;
@@ -450,6 +481,10 @@ mdx_build(const struct md_folder *f, struct buf *names, struct buf *recs,
 		    buf_add(recs, &r, sizeof(r)) == -1)
 			return -1;
 		(*n)++;
+		if (!(r.flags & MD_F_SEEN) && h->nunseen++ == 0)
+			h->firstunseen = *n;
+		if (r.in_new)
+			h->nnew++;
 	}
 	if (names->len % 8 != 0 &&
 	    buf_add(names, pad, 8 - names->len % 8) == -1)
@@ -536,9 +571,9 @@ mdx_save(struct md_folder *f, int trylock)
 		goto out;
 	}
 
-	if (mdx_build(f, &names, &recs, &n) == -1)
-		goto out;
 	memset(&h, 0, sizeof(h));
+	if (mdx_build(f, &names, &recs, &n, &h) == -1)
+		goto out;
 	memcpy(h.magic, MDX_MAGIC, sizeof(h.magic));
 	h.version = MDX_VERSION;
 	h.order = MDX_ORDER;

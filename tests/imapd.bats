@@ -556,8 +556,10 @@ mdx_setup() {
 		run mdx view "$PORT"
 		assert_output "$want"
 		# made again by that session: the next one reads no directory
-		run mdx_traced "$BATS_TEST_TMPDIR/trace" 'b SELECT INBOX'
+		run mdx_traced "$BATS_TEST_TMPDIR/trace" 'b SELECT INBOX' \
+		    'c FETCH 1:* (UID)'
 		assert_line --partial '* 40 EXISTS'
+		assert_line --partial '* 40 FETCH (UID 40)'
 		run grep -E '/cur", .*O_DIRECTORY' "$BATS_TEST_TMPDIR/trace"
 		assert_failure
 	done
@@ -702,6 +704,48 @@ PY
 	assert_line 'a EXISTS again 40'
 	assert_line 'a UID 41 40 (UID 41 FLAGS (\Recent))'
 	mdx_same
+}
+
+@test "records of posta-index damaged after its header answered SELECT: the folder is read at the next command, or the session ends when it no longer agrees" {
+	mdx_setup
+	run mdx view "$PORT"
+	want=$output
+	run /usr/bin/python3 - "$PORT" "$MD" "$TOP/tests/helpers" <<'PY'
+import glob, imaplib, os, sys
+port, md = int(sys.argv[1]), sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+import mdindex
+def select():
+    c = imaplib.IMAP4("127.0.0.1", port, timeout=30)
+    c.login("alice@example.test", "posta")
+    typ, d = c.select("INBOX")
+    print("EXISTS", d[0].decode())
+    return c
+# damaged in place while mapped: the checks before the view is made fail
+a = select()
+mdindex.poke(os.path.join(md, "posta-index"), -3)
+typ, d = a.fetch("1:*", "(UID)")
+print("FETCH", typ, len(d), d[-1].decode())
+a.logout()
+# the index made again by that session; the same, and a message removed
+# meanwhile: not what SELECT told
+a = select()
+mdindex.poke(os.path.join(md, "posta-index"), 200)
+os.unlink(glob.glob(os.path.join(md, "cur", "1700000600.*"))[0])
+try:
+    a.fetch("1:*", "(UID)")
+    print("no BYE")
+except imaplib.IMAP4.abort as e:
+    print("abort", e)
+PY
+	assert_success
+	assert_line 'EXISTS 40'
+	assert_line 'FETCH OK 40 40 (UID 40)'
+	assert_line --partial 'abort'
+	assert_line --partial 'mailbox changed, select it again'
+	refute_line 'no BYE'
+	mdx_same
+	assert_line 'EXISTS 39'
 }
 
 @test "a keyword in dovecot-keywords that is no IMAP atom is not shown, and stays on its message" {

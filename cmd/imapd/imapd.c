@@ -338,6 +338,10 @@ dispatch(struct imapd *sd, struct imap_cmd *c)
 	    c->name != IC_EXAMINE && c->name != IC_LOGOUT &&
 	    md_view(sd->sel) == -1) {
 		log_warn("%s: view of %s", sd->user, sd->sel->name);
+		/* the folder is not what SELECT said (its index was
+		 * unsound, and it changed meanwhile): RFC 3501 7.1.5 */
+		if (errno == ESTALE)
+			bye(sd, "mailbox changed, select it again");
 		reply(sd, "%s NO [SERVERBUG] out of memory", c->tag);
 		return;
 	}

@@ -1110,6 +1110,24 @@ same_msg(const struct md_msg *a, const struct md_msg *b)
 	assert_int_equal(a->in_new, b->in_new);
 }
 
+/* Flip an octet of a file in place (off < 0: from its end). */
+static void
+flip(const char *path, off_t off)
+{
+	unsigned char	 c;
+	off_t		 end;
+	int		 fd;
+
+	assert_true((fd = open(path, O_RDWR)) != -1);
+	assert_true((end = lseek(fd, 0, SEEK_END)) > 300);
+	if (off < 0)
+		off += end;
+	assert_int_equal(pread(fd, &c, 1, off), 1);
+	c ^= 0x10;
+	assert_int_equal(pwrite(fd, &c, 1, off), 1);
+	close(fd);
+}
+
 /* A view read from the folder without the index, to compare with. */
 static struct md_folder *
 unindexed_view(const char *dir)
@@ -1130,12 +1148,9 @@ test_a_view_from_the_index_is_built_only_when_needed(void **state)
 	struct md_folder	*a, *b, *ref;
 	struct md_changes	 ch;
 	struct md_counts	 cn;
-	char			 p[PATH_MAX];
+	char			 p[PATH_MAX], cmd[2 * PATH_MAX + 16];
 	size_t			 i, unseen;
 	long long		 min = md_settings.index_min;
-	int			 fd;
-	unsigned char		 c;
-	off_t			 end;
 
 	md_settings.index_min = 1;
 	put(f->dir, "cur", "1700000001.M1P1Q1.h,S=1,W=1:2,S", "a");
@@ -1227,7 +1242,8 @@ test_a_view_from_the_index_is_built_only_when_needed(void **state)
 	md_close(b);
 	md_close(ref);
 
-	/* an index damaged in its records is not used: the view is read */
+	/* an index damaged in its records: its header still answers, the
+	 * view is read from the folder when it is needed */
 	age(f->dir, "cur", 4);
 	age(f->dir, "new", 4);
 	ref = unindexed_view(f->dir);
@@ -1235,20 +1251,55 @@ test_a_view_from_the_index_is_built_only_when_needed(void **state)
 	assert_int_equal(md_sync(b, 0, NULL), 0);
 	md_close(b);
 	snprintf(p, sizeof(p), "%s/posta-index", f->dir);
-	assert_true((fd = open(p, O_RDWR)) != -1);
-	assert_true((end = lseek(fd, 0, SEEK_END)) > 40);
-	assert_int_equal(pread(fd, &c, 1, end - 30), 1);
-	c ^= 0x10;
-	assert_int_equal(pwrite(fd, &c, 1, end - 30), 1);
-	close(fd);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s.good'", p, p);
+	assert_int_equal(system(cmd), 0);
+	flip(p, -30);
 	assert_non_null(b = md_open(f->dir, "INBOX"));
 	assert_int_equal(md_sync(b, MD_SYNC_LAZY, NULL), 0);
+	assert_null(b->msgs);
+	assert_int_equal(md_view(b), 0);
 	assert_non_null(b->msgs);
 	assert_int_equal(b->nmsgs, 5);
 	for (i = 0; i < 5; i++)
 		same_msg(&b->msgs[i], &ref->msgs[i]);
 	md_close(b);
+	/* saved again by that session, as it was */
+	snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s.good'", p, p);
+	assert_int_equal(system(cmd), 0);
+	assert_non_null(b = md_open(f->dir, "INBOX"));
+	assert_int_equal(md_sync(b, MD_SYNC_LAZY, NULL), 0);
+	assert_null(b->msgs);
+	assert_int_equal(md_view(b), 0);
+	for (i = 0; i < 5; i++)
+		same_msg(&b->msgs[i], &ref->msgs[i]);
+	md_close(b);
+	/* a sync without MD_SYNC_LAZY reads the folder as well */
+	flip(p, -30);
+	assert_non_null(b = md_open(f->dir, "INBOX"));
+	assert_int_equal(md_sync(b, 0, &ch), 0);
+	assert_int_equal(ch.nnew, 5);
+	for (i = 0; i < 5; i++)
+		same_msg(&b->msgs[i], &ref->msgs[i]);
+	md_close(b);
 	md_close(ref);
+
+	/* names damaged, and a message expunged before the view is built:
+	 * the folder no longer has what the header said */
+	assert_non_null(b = md_open(f->dir, "INBOX"));
+	assert_int_equal(md_sync(b, MD_SYNC_LAZY, NULL), 0);
+	assert_null(b->msgs);
+	flip(p, 200);
+	assert_non_null(ref = md_open(f->dir, "INBOX"));
+	assert_int_equal(md_sync(ref, 0, NULL), 0);
+	assert_int_equal(md_expunge(ref, &ref->msgs[1]), 0);
+	md_close(ref);
+	errno = 0;
+	assert_int_equal(md_view(b), -1);
+	assert_int_equal(errno, ESTALE);
+	/* the view is the folder's all the same */
+	assert_non_null(b->msgs);
+	assert_int_equal(md_count(b, NULL), 4);
+	md_close(b);
 	md_settings.index_min = min;
 }
 
