@@ -311,13 +311,13 @@ size_t	md_count(const struct md_folder *, size_t *unseen);
  * built or not. */
 void	md_counts(const struct md_folder *, struct md_counts *);
 /* Build msgs when an md_sync with MD_SYNC_LAZY left it unbuilt (a
- * no-op otherwise): 0, or -1 with errno: ENOMEM, or ESTALE when the
- * index turned out unsound and the folder, read instead, no longer has
- * what its counts said (those nmsgs messages first, up to the highest
- * UID then; the view is the folder's, but a client told those counts
- * must start again: IMAP ends the session).  Every function here that
- * needs the view builds it itself; the callers, before they read
- * msgs. */
+ * no-op otherwise): 0, or -1 with errno: ENOMEM (still unbuilt: try
+ * again), or ESTALE when the index turned out unsound and the folder,
+ * read instead, no longer has what its counts said (those nmsgs
+ * messages first, up to the highest UID then), or could not be read:
+ * a client told those counts must start again (IMAP ends the
+ * session).  Every function here that needs the view builds it itself;
+ * the callers, before they read msgs. */
 int	md_view(struct md_folder *);
 
 /* Path of a message file: folder/new/name or folder/cur/name. */

@@ -1059,9 +1059,12 @@ md_view(struct md_folder *f)
 		return r;
 	/* the index was unsound: the folder as it is must agree with what
 	 * its header told (those messages, with UIDs up to its highest,
-	 * first in the view) */
-	if (md_sync(f, 0, NULL) == -1)
+	 * first in the view); a view that cannot be read now is no view
+	 * of what was told either */
+	if (md_sync(f, 0, NULL) == -1) {
+		errno = ESTALE;
 		return -1;
+	}
 	for (i = 0; i < f->nmsgs && f->msgs[i].uid <= maxuid; i++)
 		;
 	if (f->uidvalidity != uidvalidity || i != n) {
