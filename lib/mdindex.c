@@ -375,7 +375,8 @@ mdx_view(struct md_folder *f)
 	const struct mdx_rec	*r;
 	struct md_msg		*msgs, *m;
 	char			*names;
-	size_t			 i;
+	size_t			 i, recoff, off;
+	long			 pg;
 
 	if (!f->idxlazy)
 		return 0;
@@ -387,8 +388,10 @@ mdx_view(struct md_folder *f)
 	    sizeof(*msgs))) == NULL)
 		return -1;
 	names = (char *)f->idxmap + sizeof(struct mdx_hdr);
-	r = (const struct mdx_rec *)(const void *)(names +
-	    ((const struct mdx_hdr *)f->idxmap)->nameslen);
+	recoff = sizeof(struct mdx_hdr) +
+	    (size_t)((const struct mdx_hdr *)f->idxmap)->nameslen;
+	r = (const struct mdx_rec *)(const void *)((const char *)f->idxmap +
+	    recoff);
 	for (i = 0; i < f->nmsgs; i++, r++) {
 		m = &msgs[i];
 		memset(m, 0, sizeof(*m));
@@ -406,6 +409,13 @@ mdx_view(struct md_folder *f)
 	f->msgs = msgs;
 	f->msgcap = f->nmsgs ? f->nmsgs : 1;
 	f->idxlazy = 0;
+	/* the records are in msgs now: only the names need stay mapped
+	 * (mdx_unmap's munmap of the whole covers the hole) */
+	if ((pg = sysconf(_SC_PAGESIZE)) > 0) {
+		off = (recoff + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
+		if (off < f->idxmaplen)
+			munmap((char *)f->idxmap + off, f->idxmaplen - off);
+	}
 	return 0;
 }
 
