@@ -410,11 +410,13 @@ mdx_view(struct md_folder *f)
 	f->msgcap = f->nmsgs ? f->nmsgs : 1;
 	f->idxlazy = 0;
 	/* the records are in msgs now: only the names need stay mapped
-	 * (mdx_unmap's munmap of the whole covers the hole) */
+	 * (and the length is cut: the hole may be mapped again by
+	 * anyone, malloc(3) too) */
 	if ((pg = sysconf(_SC_PAGESIZE)) > 0) {
 		off = (recoff + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
-		if (off < f->idxmaplen)
-			munmap((char *)f->idxmap + off, f->idxmaplen - off);
+		if (off < f->idxmaplen &&
+		    munmap((char *)f->idxmap + off, f->idxmaplen - off) == 0)
+			f->idxmaplen = off;
 	}
 	return 0;
 }
