@@ -45,8 +45,17 @@
  * read when nothing changed, the uidlist only when new/ or the list
  * did.  A view from the index that disagrees with the uidlist (another
  * UIDVALIDITY, a file missing from it that the list has below its
- * highest UID) is dropped and the folder read from scratch.  Names of
- * such a view live in one block (md_msg.indexed).
+ * highest UID) is dropped and the folder read from scratch.  The index
+ * is mapped (mmap(2)); loading it checks its header, which holds the
+ * counts a SELECT tells, and its names and records are checked when the
+ * view is built from them (the names stay in the mapping,
+ * md_msg.indexed); when they fail, the view is read from the folder
+ * instead.  With MD_SYNC_LAZY, a first md_sync that finds the folder as
+ * its index saw it builds no view at all: msgs stays NULL (nmsgs is its
+ * size) until md_view, or any md_sync without MD_SYNC_LAZY, builds it;
+ * md_count and md_counts answer from the index's header meanwhile, so a
+ * SELECT, EXAMINE or STATUS of a large folder reads one page of its
+ * index and no per-message memory.
  *
  * Errors: functions return -1 (or NULL) with errno set; EAGAIN means a
  * lock stayed busy (try later: 4xx, -ERR, NO [INUSE]), ENOENT a folder
@@ -176,8 +185,18 @@ struct md_msg {
 					   (set by md_sync, cleared by the
 					   caller) */
 	unsigned int	 indexed:1;	/* private: name is in the index's
-					   names, not allocated alone */
+					   mapping, not allocated alone */
 	size_t		 seen;		/* private to md_sync */
+};
+
+/* What a SELECT or STATUS tells of a folder (md_counts). */
+struct md_counts {
+	size_t		 exists;	/* messages not expunged */
+	size_t		 unseen;	/* of those, not \Seen */
+	size_t		 first_unseen;	/* 1 + index in msgs of the first
+					   not \Seen, 0 when none */
+	size_t		 recent;	/* marked recent (md_msg.recent) */
+	size_t		 in_new;	/* in new/ and not marked recent */
 };
 
 struct md_folder {
@@ -186,7 +205,9 @@ struct md_folder {
 	char		*path;		/* its directory */
 	uint32_t	 uidvalidity;	/* 0 until the first md_sync */
 	uint32_t	 uidnext;
-	struct md_msg	*msgs;		/* the session's view, sorted by uid */
+	struct md_msg	*msgs;		/* the session's view, sorted by uid;
+					   NULL while not built (see
+					   MD_SYNC_LAZY, md_view) */
 	size_t		 nmsgs;		/* including expunged ones */
 	struct keywords	 kw;		/* dovecot-keywords */
 	/* private */
@@ -207,7 +228,11 @@ struct md_folder {
 	struct timespec	 kwmt;		/* dovecot-keywords when read */
 	ino_t		 kwino;
 	/* the folder's posta-index (lib/mdindex.c) */
-	char		*idxnames;	/* the names of a loaded index */
+	void		*idxmap;	/* a loaded index, mapped */
+	size_t		 idxmaplen;
+	int		 idxlazy;	/* msgs not built: the view is the
+					   index's records, not checked yet */
+	struct md_counts idxcounts;	/* of the index's view */
 	int		 idxtried;	/* looked for one at the first sync */
 	int		 idxbase;	/* the view is the index's, not yet
 					   checked against the uidlist */
@@ -244,6 +269,9 @@ struct md_changes {
 
 #define MD_SYNC_CLAIM_NEW 0x01	/* move new/ files to cur/; those this
 				   process moved are marked recent */
+#define MD_SYNC_LAZY	0x02	/* msgs may stay unbuilt (NULL) when the
+				   view is still the index's: call
+				   md_view before reading msgs */
 
 /* Open a folder (nothing is read until md_sync).  NULL with ENOENT when
  * it does not exist, EINVAL for a bad name. */
@@ -279,6 +307,18 @@ void	md_compact(struct md_folder *);
 ssize_t	md_uid_index(const struct md_folder *, uint32_t uid);
 /* Number of messages not expunged, and of those not \Seen. */
 size_t	md_count(const struct md_folder *, size_t *unseen);
+/* What a SELECT or STATUS tells (struct md_counts above), with the view
+ * built or not. */
+void	md_counts(const struct md_folder *, struct md_counts *);
+/* Build msgs when an md_sync with MD_SYNC_LAZY left it unbuilt (a
+ * no-op otherwise): 0, or -1 with errno: ENOMEM (still unbuilt: try
+ * again), or ESTALE when the index turned out unsound and the folder,
+ * read instead, no longer has what its counts said (those nmsgs
+ * messages first, up to the highest UID then), or could not be read:
+ * a client told those counts must start again (IMAP ends the
+ * session).  Every function here that needs the view builds it itself;
+ * the callers, before they read msgs. */
+int	md_view(struct md_folder *);
 
 /* Path of a message file: folder/new/name or folder/cur/name. */
 int	md_msg_path(const struct md_folder *, const struct md_msg *,

@@ -30,8 +30,8 @@ static int	 ts_trusted(const struct timespec *, const struct timespec *);
 
 /* --- the session's view: base -> index ------------------------------- */
 
-/* A name from the index lives in f->idxnames, not in its own
- * allocation. */
+/* A name from the index lives in its mapping (f->idxmap), not in its
+ * own allocation. */
 static void
 msg_name_free(struct md_msg *m)
 {
@@ -170,14 +170,13 @@ view_clear(struct md_folder *f)
 {
 	size_t	 i;
 
-	for (i = 0; i < f->nmsgs; i++)
+	for (i = 0; f->msgs != NULL && i < f->nmsgs; i++)
 		msg_name_free(&f->msgs[i]);
 	free(f->msgs);
 	free(f->hash);
-	free(f->idxnames);
+	mdx_unmap(f);
 	f->msgs = NULL;
 	f->hash = NULL;
-	f->idxnames = NULL;
 	f->nmsgs = f->msgcap = f->hashcap = f->hashused = 0;
 	f->maxuid = 0;
 }
@@ -562,6 +561,31 @@ claim_new(struct md_folder *f)
 }
 
 /*
+ * The view of a loaded index, needed now: built, when the index's names
+ * and records pass their checks (mdx_view).  When they fail, the index
+ * is dropped as if there had been none, and 1 returned: the folder is
+ * to be read.  -1: no memory.
+ */
+static int
+view_need(struct md_folder *f)
+{
+	if (!f->idxlazy)
+		return 0;
+	if (mdx_view(f) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return -1;
+	view_clear(f);
+	f->synced = 0;
+	f->idxbase = 0;
+	f->ullazy = 0;
+	f->idxsaved.valid = 0;
+	f->uidvalidity = f->uidnext = 0;
+	f->newdirty = f->curdirty = 0;
+	return 1;
+}
+
+/*
  * Nothing changed, but the view may hold files still in new/ that no
  * session took (the view of an EXAMINE or of posta-pop3d, saved in the
  * index): a SELECT takes them now, as reading the folder would have.
@@ -571,8 +595,8 @@ claim_unclaimed(struct md_folder *f, int flags)
 {
 	size_t	 i;
 
-	if (!(flags & MD_SYNC_CLAIM_NEW))
-		return 0;
+	if (!(flags & MD_SYNC_CLAIM_NEW) || f->idxlazy)
+		return 0;	/* unbuilt: nothing in new/ (see md_sync) */
 	for (i = 0; i < f->nmsgs; i++)
 		if (f->msgs[i].in_new && !f->msgs[i].expunged)
 			break;
@@ -622,13 +646,31 @@ again:
 		if (f->ullazy) {
 			/* the view is the index's: the list must be the
 			 * very file it was made with */
-			if (ul_unchanged(f))
+			if (ul_unchanged(f)) {
+				/* built unless it may stay as it is */
+				if (f->idxlazy && (!(flags & MD_SYNC_LAZY) ||
+				    ((flags & MD_SYNC_CLAIM_NEW) &&
+				    f->idxcounts.in_new > 0)) &&
+				    (r = view_need(f)) != 0) {
+					if (r == -1)
+						return -1;
+					memset(ch, 0, sizeof(*ch));
+					goto again;
+				}
 				return claim_unclaimed(f, flags);
+			}
 		} else {
 			r = uidlist_refresh(&f->ul);
 			if (r == 0 && f->ul.uidvalidity == f->uidvalidity)
 				return claim_unclaimed(f, flags);
 		}
+	}
+	/* something changed: the view is needed */
+	if ((r = view_need(f)) != 0) {
+		if (r == -1)
+			return -1;
+		memset(ch, 0, sizeof(*ch));
+		goto again;
 	}
 
 	if (lock_folder(f, 1) == -1) {
@@ -921,6 +963,8 @@ md_compact(struct md_folder *f)
 {
 	size_t	 i, j;
 
+	if (f->msgs == NULL)
+		return;		/* not built: nothing expunged */
 	for (i = j = 0; i < f->nmsgs; i++) {
 		if (f->msgs[i].expunged) {
 			msg_name_free(&f->msgs[i]);
@@ -942,6 +986,9 @@ md_uid_index(const struct md_folder *f, uint32_t uid)
 {
 	size_t	 lo = 0, hi = f->nmsgs, mid;
 
+	if (f->msgs == NULL)
+		return -1;	/* not built (md_view) */
+
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (f->msgs[mid].uid < uid)
@@ -959,6 +1006,11 @@ md_count(const struct md_folder *f, size_t *unseen)
 {
 	size_t	 i, n = 0, u = 0;
 
+	if (f->idxlazy) {
+		if (unseen)
+			*unseen = f->idxcounts.unseen;
+		return f->idxcounts.exists;
+	}
 	for (i = 0; i < f->nmsgs; i++) {
 		if (f->msgs[i].expunged)
 			continue;
@@ -969,6 +1021,57 @@ md_count(const struct md_folder *f, size_t *unseen)
 	if (unseen)
 		*unseen = u;
 	return n;
+}
+
+void
+md_counts(const struct md_folder *f, struct md_counts *c)
+{
+	const struct md_msg	*m;
+	size_t			 i;
+
+	if (f->idxlazy) {
+		*c = f->idxcounts;
+		return;
+	}
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < f->nmsgs; i++) {
+		m = &f->msgs[i];
+		if (m->expunged)
+			continue;
+		c->exists++;
+		if (!(m->flags & MD_F_SEEN) && c->unseen++ == 0)
+			c->first_unseen = i + 1;
+		if (m->recent)
+			c->recent++;
+		else if (m->in_new)
+			c->in_new++;
+	}
+}
+
+int
+md_view(struct md_folder *f)
+{
+	uint32_t	 uidvalidity = f->uidvalidity, maxuid = f->maxuid;
+	size_t		 n = f->nmsgs, i;
+	int		 r;
+
+	if ((r = view_need(f)) <= 0)
+		return r;
+	/* the index was unsound: the folder as it is must agree with what
+	 * its header told (those messages, with UIDs up to its highest,
+	 * first in the view); a view that cannot be read now is no view
+	 * of what was told either */
+	if (md_sync(f, 0, NULL) == -1) {
+		errno = ESTALE;
+		return -1;
+	}
+	for (i = 0; i < f->nmsgs && f->msgs[i].uid <= maxuid; i++)
+		;
+	if (f->uidvalidity != uidvalidity || i != n) {
+		errno = ESTALE;
+		return -1;
+	}
+	return 0;
 }
 
 /* --- messages -------------------------------------------------------- */

@@ -12,7 +12,13 @@
  *			padded with NULs to a multiple of 8 octets
  *	records		struct mdx_rec, one a message, in UID order
  *
- * The header holds what the view is a view of: new/'s and cur/'s mtimes
+ * The header holds what a SELECT tells (how many messages, how many and
+ * which first not \Seen, how many in new/), so that loading the index
+ * (mdx_load) reads and checks the header alone; the names and records
+ * are checked only when the view is built from them (mdx_view), and a
+ * failure there drops the view for a reading of the folder (md_view in
+ * mdfolder.c).  The names stay in the mapping.  The header holds what
+ * the view is a view of: new/'s and cur/'s mtimes
  * (nanoseconds) and dovecot-uidlist's device, inode, size and mtime, as
  * they were when the view was read, plus checksums of itself, the names
  * and the records.  Another magic, version, byte order, record size or
@@ -21,6 +27,7 @@
  * again by the next session that can).
  */
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -39,7 +46,7 @@
 #include "mdpriv.h"
 
 #define MDX_MAGIC	"posta-ix"
-#define MDX_VERSION	1
+#define MDX_VERSION	2
 #define MDX_ORDER	0x01020304u
 #define MDX_F_MTIME	0x01		/* written with maildir_mtime_date */
 #define MDX_SETTLE	2		/* seconds; see mdx_save */
@@ -54,6 +61,10 @@ struct mdx_hdr {
 	uint32_t	 uidnext;
 	uint32_t	 maxuid;
 	uint32_t	 nmsgs;
+	uint32_t	 nunseen;	/* records not \Seen */
+	uint32_t	 firstunseen;	/* 1 + index of the first, 0: none */
+	uint32_t	 nnew;		/* records in new/ */
+	uint32_t	 pad;
 	uint64_t	 nameslen;
 	int64_t		 newsec, newnsec, cursec, curnsec;
 	struct md_fileid ul;		/* dovecot-uidlist */
@@ -174,29 +185,6 @@ mdx_fileid_eq(const struct md_fileid *a, const struct md_fileid *b)
 }
 
 static int
-pread_full(int fd, void *p, size_t n, off_t off)
-{
-	char	*s = p;
-	ssize_t	 r;
-
-	while (n > 0) {
-		if ((r = pread(fd, s, n, off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (r == 0) {
-			errno = EIO;	/* shorter than its header says */
-			return -1;
-		}
-		s += r;
-		n -= (size_t)r;
-		off += r;
-	}
-	return 0;
-}
-
-static int
 ts_set(struct timespec *t, int64_t sec, int64_t nsec)
 {
 	if (nsec < 0 || nsec > 999999999)
@@ -232,15 +220,20 @@ hdr_ok(struct mdx_hdr *h, off_t filesize)
 	/* every message has a name of at least one octet and its NUL */
 	if (h->nameslen < 2 * (uint64_t)h->nmsgs || h->nameslen > UINT32_MAX)
 		return -1;
+	if (h->nunseen > h->nmsgs || h->nnew > h->nmsgs ||
+	    h->firstunseen > h->nmsgs || (h->nunseen == 0) !=
+	    (h->firstunseen == 0) || h->pad != 0)
+		return -1;
 	return 0;
 }
 
-/* One record into m: 0, or -1 when it is out of bounds. */
+/* A record's checks (bounds, order) against the mapped names: 0 when
+ * it can be used. */
 static int
-rec_load(const struct mdx_rec *r, char *names, uint64_t nameslen,
-    uint32_t prev, uint32_t maxuid, struct md_msg *m)
+rec_ok(const struct mdx_rec *r, const char *names, uint64_t nameslen,
+    uint32_t prev, uint32_t maxuid)
 {
-	char	*name;
+	const char	*name;
 
 	if (r->uid <= prev || r->uid > maxuid || r->namelen == 0 ||
 	    (uint64_t)r->nameoff + r->namelen >= nameslen ||
@@ -258,35 +251,26 @@ rec_load(const struct mdx_rec *r, char *names, uint64_t nameslen,
 	if (name[r->namelen] != '\0' || name[0] == '.' ||
 	    (r->baselen < r->namelen && name[r->baselen] != ':'))
 		return -1;
-	memset(m, 0, sizeof(*m));
-	m->uid = r->uid;
-	m->flags = r->flags;
-	m->keywords = r->keywords;
-	m->date = (time_t)r->date;
-	m->size = (off_t)r->size;
-	m->vsize = (off_t)r->vsize;
-	m->name = name;
-	m->baselen = r->baselen;
-	m->in_new = r->in_new;
-	m->indexed = 1;
 	return 0;
 }
 
+/*
+ * Map the index and check its header: what a SELECT tells comes from
+ * there; the rest is checked by mdx_view.  The file is never written in
+ * place (a new one is renamed over it), so the mapping stays the index
+ * the header is of.
+ */
 int
 mdx_load(struct md_folder *f)
 {
-	char		 path[PATH_MAX];
-	struct mdx_hdr	 h;
-	struct mdx_rec	 recs[1600];	/* 64000 octets: 32 | 40 * 1600 */
-	struct mdx_ck	 ck;
-	struct md_msg	*msgs = NULL;
-	struct timespec	 newmt, curmt;
-	struct stat	 st;
-	char		*names = NULL;
-	uint32_t	 prev = 0;
-	size_t		 i, j, n;
-	off_t		 off;
-	int		 fd;
+	char			 path[PATH_MAX];
+	struct mdx_hdr		 h;
+	struct md_counts	*cn = &f->idxcounts;
+	struct timespec		 newmt, curmt;
+	struct stat		 st;
+	void			*map = MAP_FAILED;
+	size_t			 len = 0;
+	int			 fd;
 
 	if (!md_settings.index || f->synced || f->nmsgs > 0 ||
 	    md_subpath(f, MDX_FILE, path, sizeof(path)) == -1)
@@ -295,45 +279,30 @@ mdx_load(struct md_folder *f)
 		return -1;
 	f->idxtried = 2;	/* there is one: remove it when unfit */
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size < (off_t)sizeof(h) ||
-	    pread_full(fd, &h, sizeof(h), 0) == -1 ||
-	    hdr_ok(&h, st.st_size) == -1 ||
+	    st.st_size < (off_t)sizeof(h) || (uint64_t)st.st_size > SIZE_MAX)
+		goto bad;
+	len = (size_t)st.st_size;
+	if ((map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0)) ==
+	    MAP_FAILED)
+		goto bad;
+	memcpy(&h, map, sizeof(h));
+	if (hdr_ok(&h, st.st_size) == -1 ||
 	    ts_set(&newmt, h.newsec, h.newnsec) == -1 ||
 	    ts_set(&curmt, h.cursec, h.curnsec) == -1)
 		goto bad;
-	if ((names = malloc(h.nameslen ? h.nameslen : 8)) == NULL ||
-	    (msgs = reallocarray(NULL, h.nmsgs ? h.nmsgs : 1,
-	    sizeof(*msgs))) == NULL)
-		goto bad;
-	if (pread_full(fd, names, h.nameslen, (off_t)sizeof(h)) == -1 ||
-	    mdx_sum(names, h.nameslen) != h.cknames ||
-	    (h.nameslen > 0 && names[h.nameslen - 1] != '\0'))
-		goto bad;
-	/* the records a piece at a time: only the names stay in memory */
-	ck_init(&ck);
-	off = (off_t)(sizeof(h) + h.nameslen);
-	for (i = 0; i < h.nmsgs; i += n) {
-		n = h.nmsgs - i;
-		if (n > sizeof(recs) / sizeof(recs[0]))
-			n = sizeof(recs) / sizeof(recs[0]);
-		if (pread_full(fd, recs, n * sizeof(recs[0]), off) == -1)
-			goto bad;
-		off += (off_t)(n * sizeof(recs[0]));
-		ck_add(&ck, recs, n * sizeof(recs[0]));
-		for (j = 0; j < n; j++) {
-			if (rec_load(&recs[j], names, h.nameslen, prev,
-			    h.maxuid, &msgs[i + j]) == -1)
-				goto bad;
-			prev = recs[j].uid;
-		}
-	}
-	if (ck_end(&ck) != h.ckrecs || prev != h.maxuid)
-		goto bad;
 	close(fd);
 
-	f->msgs = msgs;
-	f->nmsgs = f->msgcap = h.nmsgs;
-	f->idxnames = names;
+	memset(cn, 0, sizeof(*cn));
+	cn->exists = h.nmsgs;
+	cn->unseen = h.nunseen;
+	cn->first_unseen = h.firstunseen;
+	cn->in_new = h.nnew;
+	f->msgs = NULL;
+	f->nmsgs = h.nmsgs;
+	f->msgcap = 0;
+	f->idxmap = map;
+	f->idxmaplen = len;
+	f->idxlazy = 1;
 	f->uidvalidity = h.uidvalidity;
 	f->uidnext = h.uidnext;
 	f->maxuid = h.maxuid;
@@ -352,9 +321,114 @@ mdx_load(struct md_folder *f)
 	return 0;
 bad:
 	close(fd);
-	free(names);
-	free(msgs);
+	if (map != MAP_FAILED)
+		munmap(map, len);
 	return -1;
+}
+
+/* The names and records of a loaded index: their checksums, every
+ * record, and the header's counts against them.  0 when sound. */
+static int
+mdx_check(const struct md_folder *f)
+{
+	struct mdx_hdr		 h;
+	struct mdx_ck		 ck;
+	const struct mdx_rec	*recs;
+	const char		*names;
+	uint32_t		 prev = 0, unseen = 0, first = 0, nnew = 0;
+	size_t			 i, j, n;
+
+	memcpy(&h, f->idxmap, sizeof(h));
+	names = (const char *)f->idxmap + sizeof(h);
+	if (mdx_sum(names, h.nameslen) != h.cknames ||
+	    (h.nameslen > 0 && names[h.nameslen - 1] != '\0'))
+		return -1;
+	/* header and names are multiples of 8 octets: aligned records */
+	recs = (const struct mdx_rec *)(const void *)(names + h.nameslen);
+	/* the records a piece at a time, checked while in the cache */
+	ck_init(&ck);
+	for (i = 0; i < h.nmsgs; i += n) {
+		n = h.nmsgs - i;
+		if (n > 1600)	/* 64000 octets: 32 | 40 * 1600 */
+			n = 1600;
+		ck_add(&ck, recs + i, n * sizeof(*recs));
+		for (j = i; j < i + n; j++) {
+			if (rec_ok(&recs[j], names, h.nameslen, prev,
+			    h.maxuid) == -1)
+				return -1;
+			prev = recs[j].uid;
+			if (!(recs[j].flags & MD_F_SEEN) && unseen++ == 0)
+				first = (uint32_t)j + 1;
+			if (recs[j].in_new)
+				nnew++;
+		}
+	}
+	if (ck_end(&ck) != h.ckrecs || prev != h.maxuid ||
+	    unseen != h.nunseen || first != h.firstunseen || nnew != h.nnew)
+		return -1;
+	return 0;
+}
+
+int
+mdx_view(struct md_folder *f)
+{
+	const struct mdx_rec	*r;
+	struct md_msg		*msgs, *m;
+	char			*names;
+	size_t			 i, recoff, off;
+	long			 pg;
+
+	if (!f->idxlazy)
+		return 0;
+	if (mdx_check(f) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((msgs = reallocarray(NULL, f->nmsgs ? f->nmsgs : 1,
+	    sizeof(*msgs))) == NULL)
+		return -1;
+	names = (char *)f->idxmap + sizeof(struct mdx_hdr);
+	recoff = sizeof(struct mdx_hdr) +
+	    (size_t)((const struct mdx_hdr *)f->idxmap)->nameslen;
+	r = (const struct mdx_rec *)(const void *)((const char *)f->idxmap +
+	    recoff);
+	for (i = 0; i < f->nmsgs; i++, r++) {
+		m = &msgs[i];
+		memset(m, 0, sizeof(*m));
+		m->uid = r->uid;
+		m->flags = r->flags;
+		m->keywords = r->keywords;
+		m->date = (time_t)r->date;
+		m->size = (off_t)r->size;
+		m->vsize = (off_t)r->vsize;
+		m->name = names + r->nameoff;	/* checked by mdx_check */
+		m->baselen = r->baselen;
+		m->in_new = r->in_new;
+		m->indexed = 1;
+	}
+	f->msgs = msgs;
+	f->msgcap = f->nmsgs ? f->nmsgs : 1;
+	f->idxlazy = 0;
+	/* the records are in msgs now: only the names need stay mapped
+	 * (and the length is cut: the hole may be mapped again by
+	 * anyone, malloc(3) too) */
+	if ((pg = sysconf(_SC_PAGESIZE)) > 0) {
+		off = (recoff + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
+		if (off < f->idxmaplen &&
+		    munmap((char *)f->idxmap + off, f->idxmaplen - off) == 0)
+			f->idxmaplen = off;
+	}
+	return 0;
+}
+
+void
+mdx_unmap(struct md_folder *f)
+{
+	if (f->idxmap != NULL)
+		munmap(f->idxmap, f->idxmaplen);
+	f->idxmap = NULL;
+	f->idxmaplen = 0;
+	f->idxlazy = 0;
 }
 
 static int
@@ -387,7 +461,7 @@ dir_is(const struct md_folder *f, const char *sub, const struct timespec *t)
 /* The names and records of the view's messages. */
 static int
 mdx_build(const struct md_folder *f, struct buf *names, struct buf *recs,
-    uint32_t *n)
+    uint32_t *n, struct mdx_hdr *h)
 {
 	const struct md_msg	*m;
 	struct mdx_rec		 r;
@@ -419,6 +493,10 @@ mdx_build(const struct md_folder *f, struct buf *names, struct buf *recs,
 		    buf_add(recs, &r, sizeof(r)) == -1)
 			return -1;
 		(*n)++;
+		if (!(r.flags & MD_F_SEEN) && h->nunseen++ == 0)
+			h->firstunseen = *n;
+		if (r.in_new)
+			h->nnew++;
 	}
 	if (names->len % 8 != 0 &&
 	    buf_add(names, pad, 8 - names->len % 8) == -1)
@@ -505,9 +583,9 @@ mdx_save(struct md_folder *f, int trylock)
 		goto out;
 	}
 
-	if (mdx_build(f, &names, &recs, &n) == -1)
-		goto out;
 	memset(&h, 0, sizeof(h));
+	if (mdx_build(f, &names, &recs, &n, &h) == -1)
+		goto out;
 	memcpy(h.magic, MDX_MAGIC, sizeof(h.magic));
 	h.version = MDX_VERSION;
 	h.order = MDX_ORDER;

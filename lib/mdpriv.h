@@ -22,9 +22,14 @@ int	md_subpath(const struct md_folder *, const char *sub, char *out,
 
 /* mdindex.c: the folder's posta-index, a view saved by one session for
  * the next (see maildir.h).  mdx_load: 0 when the view is the index's
- * (f->synced set), -1 when there is none fit to use. */
+ * (f->synced set, f->msgs not built yet), -1 when there is none fit to
+ * use. */
 #define MDX_FILE	"posta-index"
 int	mdx_load(struct md_folder *);
+/* Build f->msgs from a loaded index left unbuilt (f->idxlazy): 0, or -1
+ * (ENOMEM).  mdx_unmap: drop the mapping (after the view's names). */
+int	mdx_view(struct md_folder *);
+void	mdx_unmap(struct md_folder *);
 /* Save the view when it is worth it and safe, under the folder's lock:
  * the caller's, or with trylock one taken here if it is free at once.
  * Failures are silent: the index is only a cache. */

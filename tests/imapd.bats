@@ -556,8 +556,10 @@ mdx_setup() {
 		run mdx view "$PORT"
 		assert_output "$want"
 		# made again by that session: the next one reads no directory
-		run mdx_traced "$BATS_TEST_TMPDIR/trace" 'b SELECT INBOX'
+		run mdx_traced "$BATS_TEST_TMPDIR/trace" 'b SELECT INBOX' \
+		    'c FETCH 1:* (UID)'
 		assert_line --partial '* 40 EXISTS'
+		assert_line --partial '* 40 FETCH (UID 40)'
 		run grep -E '/cur", .*O_DIRECTORY' "$BATS_TEST_TMPDIR/trace"
 		assert_failure
 	done
@@ -628,6 +630,122 @@ mdx_setup() {
 	run mdx view "$PORT"
 	assert_line 'EXISTS 41'
 	assert_line --regexp '^41 \[\] '
+}
+
+@test "STATUS and EXAMINE answer from posta-index, a message in new/ counted RECENT, reading neither cur/ nor dovecot-uidlist" {
+	mdx_setup
+	run mdx view "$PORT"
+	imap_deliver alice INBOX late
+	mdx age "$MD"
+	# this EXAMINE reads new/ and the list, and saves its view
+	run mdx_traced "$BATS_TEST_TMPDIR/trace" 'b EXAMINE INBOX'
+	assert_line --partial '* 41 EXISTS'
+	run mdx_traced "$BATS_TEST_TMPDIR/trace" \
+	    'b STATUS INBOX (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)' \
+	    'c EXAMINE INBOX' 'd FETCH 40:41 (UID FLAGS)' \
+	    'e STATUS INBOX (MESSAGES RECENT UNSEEN)'
+	assert_success
+	assert_line --regexp '^\* STATUS "INBOX" \(MESSAGES 41 RECENT 1 UIDNEXT 42 UIDVALIDITY [0-9]+ UNSEEN 14\)'
+	assert_line --partial '* 41 EXISTS'
+	assert_line --partial '* 1 RECENT'
+	assert_line --partial '* OK [UNSEEN 3]'
+	assert_line --partial '* 40 FETCH (UID 40 FLAGS (\Seen))'
+	assert_line --partial '* 41 FETCH (UID 41 FLAGS (\Recent))'
+	assert_line --partial '* STATUS "INBOX" (MESSAGES 41 RECENT 1 UNSEEN 14)'
+	run grep -E '/(cur|new)", .*O_DIRECTORY|dovecot-uidlist"' "$BATS_TEST_TMPDIR/trace"
+	assert_failure
+	[ "$(ls "$MD/new" | wc -l)" -eq 1 ]
+}
+
+@test "a session that SELECTed from posta-index sees another session's flags, expunge and delivery, and SELECTs again" {
+	mdx_setup
+	run mdx view "$PORT"
+	run /usr/bin/python3 - "$PORT" "$MD" <<'PY'
+import imaplib, os, sys, time
+port, md = int(sys.argv[1]), sys.argv[2]
+def login():
+    c = imaplib.IMAP4("127.0.0.1", port, timeout=30)
+    c.login("alice@example.test", "posta")
+    return c
+a = login()
+typ, d = a.select("INBOX")
+print("a EXISTS", d[0].decode())
+b = login()
+b.select("INBOX")
+b.store("3", "+FLAGS", "(\\Flagged)")
+b.store("5", "+FLAGS", "(\\Deleted)")
+b.expunge()
+b.logout()
+# a delivery, as posta-local makes it
+data = b"From: c@example.test\nSubject: late\n\nx\n"
+base = "%d.M1P1Q1.test,S=%d,W=%d" % (int(time.time()), len(data), len(data) + 4)
+with open(os.path.join(md, "tmp", base), "wb") as f:
+    f.write(data)
+os.rename(os.path.join(md, "tmp", base), os.path.join(md, "new", base))
+typ, d = a.noop()
+for k in ("FETCH", "EXPUNGE", "EXISTS", "RECENT"):
+    for v in a.untagged_responses.pop(k, []):
+        print(k, v.decode())
+typ, d = a.fetch("1:*", "(UID)")
+print("a FETCH", len(d), d[-1].decode())
+typ, d = a.select("INBOX")
+print("a EXISTS again", d[0].decode())
+typ, d = a.uid("FETCH", "41", "(FLAGS)")
+print("a UID 41", d[0].decode())
+a.logout()
+PY
+	assert_success
+	assert_line 'a EXISTS 40'
+	assert_line 'FETCH 3 (FLAGS (\Flagged))'
+	assert_line 'EXPUNGE 5'
+	assert_line 'EXISTS 40'
+	assert_line 'RECENT 1'
+	assert_line 'a FETCH 40 40 (UID 41)'
+	assert_line 'a EXISTS again 40'
+	assert_line 'a UID 41 40 (UID 41 FLAGS (\Recent))'
+	mdx_same
+}
+
+@test "records of posta-index damaged after its header answered SELECT: the folder is read at the next command, or the session ends when it no longer agrees" {
+	mdx_setup
+	run mdx view "$PORT"
+	want=$output
+	run /usr/bin/python3 - "$PORT" "$MD" "$TOP/tests/helpers" <<'PY'
+import glob, imaplib, os, sys
+port, md = int(sys.argv[1]), sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+import mdindex
+def select():
+    c = imaplib.IMAP4("127.0.0.1", port, timeout=30)
+    c.login("alice@example.test", "posta")
+    typ, d = c.select("INBOX")
+    print("EXISTS", d[0].decode())
+    return c
+# damaged in place while mapped: the checks before the view is made fail
+a = select()
+mdindex.poke(os.path.join(md, "posta-index"), -3)
+typ, d = a.fetch("1:*", "(UID)")
+print("FETCH", typ, len(d), d[-1].decode())
+a.logout()
+# the index made again by that session; the same, and a message removed
+# meanwhile: not what SELECT told
+a = select()
+mdindex.poke(os.path.join(md, "posta-index"), 200)
+os.unlink(glob.glob(os.path.join(md, "cur", "1700000600.*"))[0])
+try:
+    a.fetch("1:*", "(UID)")
+    print("no BYE")
+except imaplib.IMAP4.abort as e:
+    print("abort", e)
+PY
+	assert_success
+	assert_line 'EXISTS 40'
+	assert_line 'FETCH OK 40 40 (UID 40)'
+	assert_line --partial 'abort'
+	assert_line --partial 'mailbox changed, select it again'
+	refute_line 'no BYE'
+	mdx_same
+	assert_line 'EXISTS 39'
 }
 
 @test "a keyword in dovecot-keywords that is no IMAP atom is not shown, and stays on its message" {

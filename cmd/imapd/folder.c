@@ -143,7 +143,8 @@ cmd_select(struct imapd *sd, struct imap_cmd *c)
 	char			 name[NAME_MAX_IMAP + 1];
 	struct md_folder	*f;
 	struct md_changes	 ch;
-	size_t			 i, recent = 0, unseen = 0;
+	struct md_counts	 cn;
+	size_t			 i, recent, unseen;
 
 	if (arg_name(sd, c, 0, name, sizeof(name)) == -1) {
 		folder_unselect(sd);
@@ -162,7 +163,10 @@ cmd_select(struct imapd *sd, struct imap_cmd *c)
 	}
 	sd->state = S_AUTH;
 	sd->readonly = c->name == IC_EXAMINE;
-	if (md_sync(f, sd->readonly ? 0 : MD_SYNC_CLAIM_NEW, &ch) == -1) {
+	/* a folder as its index saw it needs no view to be selected: the
+	 * next command builds it (imapd.c, dispatch) */
+	if (md_sync(f, (sd->readonly ? 0 : MD_SYNC_CLAIM_NEW) | MD_SYNC_LAZY,
+	    &ch) == -1) {
 		md_close(f);
 		fail_reply(sd, c, "SELECT");
 		return;
@@ -176,13 +180,13 @@ cmd_select(struct imapd *sd, struct imap_cmd *c)
 	sd->state = S_SELECTED;
 	md_compact(f);
 	sd->nknown = f->nmsgs;
-	for (i = 0; i < f->nmsgs; i++) {
-		if (mail_is_recent(sd, &f->msgs[i]))
-			recent++;
-		if (unseen == 0 && !(f->msgs[i].flags & MD_F_SEEN))
-			unseen = i + 1;
+	/* mail_is_recent's count; after md_compact, indexes are sequence
+	 * numbers */
+	md_counts(f, &cn);
+	recent = cn.recent + (sd->readonly ? cn.in_new : 0);
+	unseen = cn.first_unseen;
+	for (i = 0; f->msgs != NULL && i < f->nmsgs; i++)
 		f->msgs[i].changed = 0;
-	}
 	mail_flags_changed(sd, 1);
 	reply(sd, "* %zu EXISTS", f->nmsgs);
 	reply(sd, "* %zu RECENT", recent);
@@ -199,8 +203,9 @@ cmd_status(struct imapd *sd, struct imap_cmd *c)
 {
 	char			 name[NAME_MAX_IMAP + 1];
 	struct md_folder	*f;
+	struct md_counts	 cn;
 	struct buf		 b = BUF_INIT;
-	size_t			 i, n, unseen, recent = 0;
+	size_t			 n, unseen, recent;
 	int			 own;
 
 	if (arg_name(sd, c, 0, name, sizeof(name)) == -1)
@@ -210,17 +215,19 @@ cmd_status(struct imapd *sd, struct imap_cmd *c)
 		imapd_report(sd, 1);
 		f = sd->sel;
 	} else if ((f = md_open(sd->maildir, name)) == NULL ||
-	    md_sync(f, 0, NULL) == -1) {
+	    md_sync(f, MD_SYNC_LAZY, NULL) == -1) {
 		if (f)
 			md_close(f);
 		fail_reply(sd, c, "STATUS");
 		return;
 	}
-	n = md_count(f, &unseen);
-	for (i = 0; i < f->nmsgs; i++)
-		if (!f->msgs[i].expunged && (own ? mail_is_recent(sd,
-		    &f->msgs[i]) : f->msgs[i].in_new))
-			recent++;
+	/* recent: mail_is_recent's count for the selected folder, what is
+	 * in new/ for another */
+	md_counts(f, &cn);
+	n = cn.exists;
+	unseen = cn.unseen;
+	recent = own ? cn.recent + (sd->readonly ? cn.in_new : 0) :
+	    cn.recent + cn.in_new;
 	buf_adds(&b, "* STATUS ");
 	msg_imap_string(&b, c->arg[0], c->arglen[0]);
 	buf_adds(&b, " (");

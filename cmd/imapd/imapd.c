@@ -332,6 +332,19 @@ dispatch(struct imapd *sd, struct imap_cmd *c)
 	struct buf	 b = BUF_INIT;
 	size_t		 i;
 
+	/* a view that SELECT left unbuilt (MD_SYNC_LAZY): built before any
+	 * command that may read it */
+	if (sd->sel != NULL && c->name != IC_SELECT &&
+	    c->name != IC_EXAMINE && c->name != IC_LOGOUT &&
+	    md_view(sd->sel) == -1) {
+		log_warn("%s: view of %s", sd->user, sd->sel->name);
+		/* the folder is not what SELECT said (its index was
+		 * unsound, and it changed meanwhile): RFC 3501 7.1.5 */
+		if (errno == ESTALE)
+			bye(sd, "mailbox changed, select it again");
+		reply(sd, "%s NO [SERVERBUG] out of memory", c->tag);
+		return;
+	}
 	switch (c->name) {
 	case IC_CAPABILITY:
 		buf_adds(&b, "* CAPABILITY ");

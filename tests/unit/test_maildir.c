@@ -5,6 +5,7 @@
  * append, copy, keywords, the POP3 lock, a 100,000-message folder.
  */
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -27,6 +28,7 @@
 #include <cmocka.h>
 
 #include "maildir.h"
+#include "mdpriv.h"
 
 struct fixture {
 	char	 dir[64];	/* the Maildir */
@@ -1094,6 +1096,214 @@ test_concurrent_sessions_get_distinct_uids(void **state)
 
 #define BIG	100000
 
+/* One message of two views is the same. */
+static void
+same_msg(const struct md_msg *a, const struct md_msg *b)
+{
+	assert_int_equal(a->uid, b->uid);
+	assert_int_equal(a->flags, b->flags);
+	assert_int_equal(a->keywords, b->keywords);
+	assert_int_equal(a->date, b->date);
+	assert_int_equal(a->size, b->size);
+	assert_int_equal(a->vsize, b->vsize);
+	assert_string_equal(a->name, b->name);
+	assert_int_equal(a->baselen, b->baselen);
+	assert_int_equal(a->in_new, b->in_new);
+}
+
+/* Flip an octet of a file in place (off < 0: from its end). */
+static void
+flip(const char *path, off_t off)
+{
+	unsigned char	 c;
+	off_t		 end;
+	int		 fd;
+
+	assert_true((fd = open(path, O_RDWR)) != -1);
+	assert_true((end = lseek(fd, 0, SEEK_END)) > 300);
+	if (off < 0)
+		off += end;
+	assert_int_equal(pread(fd, &c, 1, off), 1);
+	c ^= 0x10;
+	assert_int_equal(pwrite(fd, &c, 1, off), 1);
+	close(fd);
+}
+
+/* A view read from the folder without the index, to compare with. */
+static struct md_folder *
+unindexed_view(const char *dir)
+{
+	struct md_folder	*v;
+
+	md_settings.index = 0;
+	assert_non_null(v = md_open(dir, "INBOX"));
+	assert_int_equal(md_sync(v, 0, NULL), 0);
+	md_settings.index = 1;
+	return v;
+}
+
+static void
+test_a_view_from_the_index_is_built_only_when_needed(void **state)
+{
+	struct fixture		*f = *state;
+	struct md_folder	*a, *b, *ref;
+	struct md_changes	 ch;
+	struct md_counts	 cn;
+	char			 p[PATH_MAX], cmd[2 * PATH_MAX + 16];
+	size_t			 i, unseen;
+	long long		 min = md_settings.index_min;
+
+	md_settings.index_min = 1;
+	put(f->dir, "cur", "1700000001.M1P1Q1.h,S=1,W=1:2,S", "a");
+	put(f->dir, "cur", "1700000002.M1P1Q2.h,S=1,W=1:2,F", "b");
+	put(f->dir, "cur", "1700000003.M1P1Q3.h,S=1,W=1:2,RS", "c");
+	put(f->dir, "cur", "1700000004.M1P1Q4.h,S=1,W=1:2,", "d");
+	put(f->dir, "new", "1700000005.M1P1Q5.h,S=1,W=1", "e");
+	age(f->dir, "cur", 2);
+	age(f->dir, "new", 2);
+	/* the first session reads the folder and saves its view */
+	assert_non_null(a = md_open(f->dir, "INBOX"));
+	assert_int_equal(md_sync(a, 0, NULL), 0);
+	md_close(a);
+	assert_true(exists(f->dir, ".", "posta-index"));
+	ref = unindexed_view(f->dir);
+	assert_int_equal(ref->nmsgs, 5);
+
+	/* the next one: counts from the index, no view until md_view */
+	assert_non_null(b = md_open(f->dir, "INBOX"));
+	assert_int_equal(md_sync(b, MD_SYNC_LAZY, &ch), 0);
+	assert_null(b->msgs);
+	assert_int_equal(b->nmsgs, 5);
+	assert_int_equal(ch.nnew, 5);
+	assert_int_equal(b->uidvalidity, ref->uidvalidity);
+	assert_int_equal(b->uidnext, ref->uidnext);
+	md_counts(b, &cn);
+	assert_int_equal(cn.exists, 5);
+	assert_int_equal(cn.unseen, 3);
+	assert_int_equal(cn.first_unseen, 2);
+	assert_int_equal(cn.recent, 0);
+	assert_int_equal(cn.in_new, 1);
+	assert_int_equal(md_count(b, &unseen), 5);
+	assert_int_equal(unseen, 3);
+	md_compact(b);
+	assert_int_equal(md_uid_index(b, 1), -1);
+	/* nothing changed: still unbuilt */
+	assert_int_equal(md_sync(b, MD_SYNC_LAZY, &ch), 0);
+	assert_null(b->msgs);
+	assert_int_equal(ch.nnew, 0);
+	assert_int_equal(md_view(b), 0);
+	assert_non_null(b->msgs);
+	assert_int_equal(md_view(b), 0);
+	for (i = 0; i < 5; i++)
+		same_msg(&b->msgs[i], &ref->msgs[i]);
+	md_counts(b, &cn);
+	assert_int_equal(cn.first_unseen, 2);
+	assert_int_equal(cn.in_new, 1);
+	assert_int_equal(md_uid_index(b, ref->msgs[3].uid), 3);
+	md_close(b);
+
+	/* a sync without MD_SYNC_LAZY builds it */
+	assert_non_null(b = md_open(f->dir, "INBOX"));
+	assert_int_equal(md_sync(b, 0, NULL), 0);
+	assert_non_null(b->msgs);
+	for (i = 0; i < 5; i++)
+		same_msg(&b->msgs[i], &ref->msgs[i]);
+	md_close(b);
+
+	/* a change seen after a lazy first sync builds it too */
+	assert_non_null(b = md_open(f->dir, "INBOX"));
+	assert_int_equal(md_sync(b, MD_SYNC_LAZY, NULL), 0);
+	assert_null(b->msgs);
+	ren(f->dir, "cur/1700000004.M1P1Q4.h,S=1,W=1:2,",
+	    "cur/1700000004.M1P1Q4.h,S=1,W=1:2,S");
+	assert_int_equal(md_sync(b, MD_SYNC_LAZY, &ch), 0);
+	assert_non_null(b->msgs);
+	assert_int_equal(ch.nflags, 1);
+	assert_int_equal(b->msgs[3].flags, MD_F_SEEN);
+	md_close(b);
+	md_close(ref);
+	/* settled (another mtime than the index's: 3 hours back) */
+	age(f->dir, "cur", 3);
+	ref = unindexed_view(f->dir);
+
+	/* a SELECT claims what is in new/: the view is built for it */
+	assert_non_null(b = md_open(f->dir, "INBOX"));
+	assert_int_equal(md_sync(b, MD_SYNC_LAZY, NULL), 0);
+	md_close(b);
+	assert_non_null(b = md_open(f->dir, "INBOX"));
+	assert_int_equal(md_sync(b, MD_SYNC_LAZY | MD_SYNC_CLAIM_NEW, NULL), 0);
+	assert_non_null(b->msgs);
+	assert_true(b->msgs[4].recent);
+	assert_false(b->msgs[4].in_new);
+	md_counts(b, &cn);
+	assert_int_equal(cn.recent, 1);
+	assert_int_equal(cn.in_new, 0);
+	assert_int_equal(cn.unseen, 2);
+	assert_int_equal(cn.first_unseen, 2);
+	md_close(b);
+	md_close(ref);
+
+	/* an index damaged in its records: its header still answers, the
+	 * view is read from the folder when it is needed */
+	age(f->dir, "cur", 4);
+	age(f->dir, "new", 4);
+	ref = unindexed_view(f->dir);
+	assert_non_null(b = md_open(f->dir, "INBOX"));
+	assert_int_equal(md_sync(b, 0, NULL), 0);
+	md_close(b);
+	snprintf(p, sizeof(p), "%s/posta-index", f->dir);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s.good'", p, p);
+	assert_int_equal(system(cmd), 0);
+	flip(p, -30);
+	assert_non_null(b = md_open(f->dir, "INBOX"));
+	assert_int_equal(md_sync(b, MD_SYNC_LAZY, NULL), 0);
+	assert_null(b->msgs);
+	assert_int_equal(md_view(b), 0);
+	assert_non_null(b->msgs);
+	assert_int_equal(b->nmsgs, 5);
+	for (i = 0; i < 5; i++)
+		same_msg(&b->msgs[i], &ref->msgs[i]);
+	md_close(b);
+	/* saved again by that session, as it was */
+	snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s.good'", p, p);
+	assert_int_equal(system(cmd), 0);
+	assert_non_null(b = md_open(f->dir, "INBOX"));
+	assert_int_equal(md_sync(b, MD_SYNC_LAZY, NULL), 0);
+	assert_null(b->msgs);
+	assert_int_equal(md_view(b), 0);
+	for (i = 0; i < 5; i++)
+		same_msg(&b->msgs[i], &ref->msgs[i]);
+	md_close(b);
+	/* a sync without MD_SYNC_LAZY reads the folder as well */
+	flip(p, -30);
+	assert_non_null(b = md_open(f->dir, "INBOX"));
+	assert_int_equal(md_sync(b, 0, &ch), 0);
+	assert_int_equal(ch.nnew, 5);
+	for (i = 0; i < 5; i++)
+		same_msg(&b->msgs[i], &ref->msgs[i]);
+	md_close(b);
+	md_close(ref);
+
+	/* names damaged, and a message expunged before the view is built:
+	 * the folder no longer has what the header said */
+	assert_non_null(b = md_open(f->dir, "INBOX"));
+	assert_int_equal(md_sync(b, MD_SYNC_LAZY, NULL), 0);
+	assert_null(b->msgs);
+	flip(p, 200);
+	assert_non_null(ref = md_open(f->dir, "INBOX"));
+	assert_int_equal(md_sync(ref, 0, NULL), 0);
+	assert_int_equal(md_expunge(ref, &ref->msgs[1]), 0);
+	md_close(ref);
+	errno = 0;
+	assert_int_equal(md_view(b), -1);
+	assert_int_equal(errno, ESTALE);
+	/* the view is the folder's all the same */
+	assert_non_null(b->msgs);
+	assert_int_equal(md_count(b, NULL), 4);
+	md_close(b);
+	md_settings.index_min = min;
+}
+
 static void
 test_a_folder_of_100000_messages(void **state)
 {
@@ -1103,6 +1313,7 @@ test_a_folder_of_100000_messages(void **state)
 	char			 p[PATH_MAX];
 	int			 i, fd;
 	size_t			 unseen;
+	char			*big[64];
 
 	/* names only, empty files: sizes, flags and dates come from the
 	 * names, so the files need not hold what the names say */
@@ -1139,6 +1350,35 @@ test_a_folder_of_100000_messages(void **state)
 	assert_int_equal(a->msgs[BIG].uid, BIG + 1);
 	md_close(a);
 	md_close(b);
+
+	/* settled: a session saves its view, the next one's is made from
+	 * the mapped index; memory mapped after it (as a large malloc is:
+	 * it may take the records' pages, unmapped once read) outlives
+	 * it */
+	age(f->dir, "cur", 2);
+	age(f->dir, "new", 2);
+	assert_non_null(a = md_open(f->dir, "INBOX"));
+	assert_int_equal(md_sync(a, 0, NULL), 0);
+	md_close(a);
+	assert_true(exists(f->dir, ".", "posta-index"));
+	assert_non_null(a = md_open(f->dir, "INBOX"));
+	assert_int_equal(md_sync(a, MD_SYNC_LAZY, NULL), 0);
+	assert_null(a->msgs);
+	assert_int_equal(md_count(a, &unseen), BIG + 1);
+	assert_int_equal(md_view(a), 0);
+	assert_int_equal(a->msgs[BIG].uid, BIG + 1);
+	assert_string_equal(a->msgs[BIG].name, "1700000000.M1P2Q1.h,S=1,W=1");
+	for (i = 0; i < 64; i++) {
+		big[i] = mmap(NULL, 256 * 1024, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		assert_true(big[i] != MAP_FAILED);
+		memset(big[i], i, 256 * 1024);
+	}
+	md_close(a);
+	for (i = 0; i < 64; i++) {
+		memset(big[i], i + 1, 256 * 1024);
+		munmap(big[i], 256 * 1024);
+	}
 }
 
 /* --- with Dovecot ------------------------------------------------------ */
@@ -1350,6 +1590,7 @@ main(void)
 		T(test_keywords_map_to_letters),
 		T(test_one_pop3_session_at_a_time),
 		T(test_concurrent_sessions_get_distinct_uids),
+		T(test_a_view_from_the_index_is_built_only_when_needed),
 		T(test_a_folder_of_100000_messages),
 	};
 	const struct CMUnitTest with_dovecot[] = {
