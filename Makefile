@@ -85,8 +85,9 @@ $(B)/libposta.a: $(LIB_OBJ)
 # nothing that a static glibc cannot give (no NSS, no dlopen).  The
 # sanitizer flavour links every program the usual way.
 STATIC_PROGS ?= enqueue
+STATIC_PROG_LIBS := $(shell pkg-config --static --libs-only-l libbsd-overlay 2>/dev/null)
 prog_libs = $(if $(and $(filter $(1),$(STATIC_PROGS)),$(filter std,$(FLAVOUR))),\
-	-static $(shell pkg-config --static --libs-only-l libbsd-overlay),$(LIBS))
+	-static $(STATIC_PROG_LIBS),$(LIBS))
 define prog_rule
 bin/$(call progname,$(1)): $(patsubst %.c,$(B)/%.o,$(wildcard cmd/$(1)/*.c)) $(B)/libposta.a bin/.flavour
 	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o %.a,$$^) $(call prog_libs,$(1))

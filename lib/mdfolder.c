@@ -1004,23 +1004,12 @@ md_uid_index(const struct md_folder *f, uint32_t uid)
 size_t
 md_count(const struct md_folder *f, size_t *unseen)
 {
-	size_t	 i, n = 0, u = 0;
+	struct md_counts	 c;
 
-	if (f->idxlazy) {
-		if (unseen)
-			*unseen = f->idxcounts.unseen;
-		return f->idxcounts.exists;
-	}
-	for (i = 0; i < f->nmsgs; i++) {
-		if (f->msgs[i].expunged)
-			continue;
-		n++;
-		if (!(f->msgs[i].flags & MD_F_SEEN))
-			u++;
-	}
+	md_counts(f, &c);
 	if (unseen)
-		*unseen = u;
-	return n;
+		*unseen = c.unseen;
+	return c.exists;
 }
 
 void

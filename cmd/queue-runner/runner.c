@@ -461,7 +461,7 @@ msg_finish(struct msg *m)
 	struct qent	*q = m->qe;
 	struct buf	 p = BUF_INIT;
 	int		 left;
-	time_t		 due;
+	time_t		 due, now;
 
 	left = notify_finish(m);
 	if (left == 0) {
@@ -481,13 +481,14 @@ msg_finish(struct msg *m)
 		qent_del(q);
 		return;
 	}
+	now = runner_now();
 	due = msg_due(&m->env);
-	if (left == -1 && due > runner_now() + retry_interval(1))
-		due = runner_now() + retry_interval(1);
+	if (left == -1 && due > now + retry_interval(1))
+		due = now + retry_interval(1);
 	/* due again at once (a recipient -F left out): the next second,
 	 * not again in this turn's load_due */
-	if (due <= runner_now())
-		due = runner_now() + 1;
+	if (due <= now)
+		due = now + 1;
 	q->active = 0;
 	due_set(q, due);
 	msg_sync(m);	/* before its fd (and so its lock) goes */
@@ -695,10 +696,11 @@ reap(void)
 static int
 trigger_read(int fd)
 {
-	static char	 line[QUEUE_IDLEN + 1];
+	static char	 line[QUEUE_IDLEN + 1];	/* an ID so far (writes of
+						   a line are whole, but a
+						   read may end inside one) */
 	static size_t	 len;
-	static int	 junk;	/* the line so far is not an ID */
-	char		 b[4096];
+	char		 b[4096], c;
 	ssize_t		 n, i;
 	size_t		 total = 0;
 	int		 cap, scan = 0;
@@ -706,27 +708,22 @@ trigger_read(int fd)
 	while ((n = read(fd, b, sizeof(b))) > 0) {
 		total += (size_t)n;
 		for (i = 0; i < n; i++) {
-			if (b[i] != '\n') {
-				if (len < sizeof(line) - 1)
-					line[len++] = b[i];
-				else
-					junk = 1;
-				continue;
-			}
-			line[len] = '\0';
-			if (junk || !id_ok(line))
+			c = b[i];
+			if (c == '\n') {
+				line[len] = '\0';
+				/* (out of memory: the scan finds it later) */
+				if (!id_ok(line) || qent_get(line, 1) == NULL)
+					scan = 1;
+				len = 0;
+			} else if (len < sizeof(line) - 1 && ((c >= '0' &&
+			    c <= '9') || (c >= 'A' && c <= 'F')))
+				line[len++] = c;
+			else {
+				/* not an ID (the NUL of a release): a scan */
 				scan = 1;
-			else if (qent_get(line, 1) == NULL)
-				scan = 1;	/* out of memory: later */
-			len = 0;
-			junk = 0;
+				len = 0;
+			}
 		}
-	}
-	/* a NUL or an unfinished line that is not an ID: a scan */
-	if (len > 0 && (memchr(line, '\0', len) != NULL ||
-	    strspn(line, "0123456789ABCDEF") < len)) {
-		scan = 1;
-		len = 0;
 	}
 	if ((cap = fcntl(fd, F_GETPIPE_SZ)) == -1 || total + PIPE_BUF >=
 	    (size_t)cap)
